@@ -57,7 +57,8 @@ std::string ParseError::ToString() const {
     case ParseErrc::kParamTooShort:
     case ParseErrc::kParamLengthMismatch: {
       const char* pn = ParameterTypeName(tlv_type);
-      std::snprintf(buf, sizeof buf, " (parameter %s0x%04x, length %u)", pn ? pn : "", tlv_type, value);
+      std::snprintf(buf, sizeof buf, " (parameter %s%s0x%04x, length %u)", pn ? pn : "", pn ? " " : "",
+                    tlv_type, value);
       s += buf;
       break;
     }
