@@ -71,8 +71,10 @@ bool DecodeSctp(const std::string& prefix, ByteView sctp, const ToStringOptions&
     ++st.bad_checksum;
     ok = false;
     char buf[96];
-    std::snprintf(buf, sizeof buf, "  [BAD CHECKSUM: 0x%08x, expected 0x%08x]", StoredSctpChecksum(sctp),
-                  SctpChecksum(sctp));
+    // Shown as the four bytes of the field read in network order, as
+    // Wireshark and scapy show them.
+    std::snprintf(buf, sizeof buf, "  [BAD CHECKSUM: 0x%08x, expected 0x%08x]",
+                  __builtin_bswap32(StoredSctpChecksum(sctp)), __builtin_bswap32(SctpChecksum(sctp)));
     line += buf;
   }
   std::printf("%s\n", line.c_str());

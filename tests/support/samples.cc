@@ -51,7 +51,7 @@ std::vector<SamplePacket> AllSamplePackets() {
     SerializeParameter(Ipv4AddressParameter{{192, 0, 2, 1}}, w);
     SerializeParameter(Ipv6AddressParameter{{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}}, w);
     SerializeParameter(CookiePreservativeParameter{5000}, w);
-    SerializeParameter(HostNameAddressParameter{Str("host.example\0")}, w);
+    SerializeParameter(HostNameAddressParameter{ByteView(reinterpret_cast<const uint8_t*>("host.example"), 13)}, w);  // NUL included
     const uint8_t types[] = {0, 5, 0, 6, 0, 11};
     SerializeParameter(SupportedAddressTypesParameter{types}, w);
     SerializeParameter(EcnCapableParameter{}, w);

@@ -1,0 +1,134 @@
+// The Endpoint (association manager): owns a local port, demultiplexes
+// packets to associations by peer address and verification tag, answers
+// INIT without keeping state (signed cookies, RFC 9260 5.1.3), handles
+// out-of-the-blue packets (8.4) and holds the accept backlog.
+//
+// It is sans-IO: every entry point takes `now`; output is pulled with
+// PollTransmit(), PollEvent() and NextTimeout(). Nothing inside reads a
+// clock, opens a socket or draws randomness other than from the injected
+// Random. Not thread-safe: drive it from one thread.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "rawsctp/engine/events.h"
+#include "rawsctp/engine/options.h"
+#include "rawsctp/engine/stats.h"
+#include "rawsctp/engine/types.h"
+#include "rawsctp/proto/bytes.h"
+
+namespace rawsctp::engine {
+
+class Association;
+class CookieSigner;
+
+struct EndpointCounters {
+  uint64_t packets_received = 0;
+  uint64_t bad_checksum = 0;
+  uint64_t malformed = 0;
+  uint64_t wrong_port = 0;
+  uint64_t discarded = 0;          // 8.5 tag mismatch, INIT rules, OOTB silent drops
+  uint64_t ootb = 0;
+  uint64_t inits_answered = 0;     // INIT ACKs sent (no state kept)
+  uint64_t cookies_bad = 0;        // bad MAC or malformed
+  uint64_t cookies_stale = 0;
+  uint64_t backlog_full = 0;       // COOKIE ECHO refused with Out of Resource
+  uint64_t association_limit = 0;
+  uint64_t replies_dropped = 0;    // stateless reply queue overflow
+};
+
+class Endpoint {
+ public:
+  Endpoint(const EndpointOptions& options, Random& random, proto::ByteView cookie_secret);
+  ~Endpoint();
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  uint16_t local_port() const { return options_.local_port; }
+  const EndpointOptions& options() const { return options_; }
+
+  // Accept INITs, with an accept queue of `backlog` associations. A COOKIE
+  // ECHO that would overflow it is answered with ABORT (Out of Resource) and
+  // no association is created; associations already queued are unaffected.
+  void Listen(size_t backlog);
+  void StopListening() { listening_ = false; }
+  bool listening() const { return listening_; }
+  // The next association from the accept queue.
+  std::optional<AssocId> Accept();
+  size_t backlog_size() const { return accept_queue_.size(); }
+
+  // Active open (5.1 A). Returns kNoAssoc if an association with that peer
+  // exists or the association cap is reached.
+  AssocId Connect(TimePoint now, const TransportAddress& peer);
+  AssocId Connect(TimePoint now, const TransportAddress& peer, const AssociationOptions& options);
+
+  // A received SCTP packet (common header first) and its addresses.
+  void HandlePacket(TimePoint now, const TransportAddress& source, const TransportAddress& destination,
+                    proto::ByteView packet);
+  void HandleTimeout(TimePoint now);
+
+  SendStatus Send(TimePoint now, AssocId id, uint16_t stream, uint32_t ppid, proto::ByteView data,
+                  bool unordered = false);
+  void Shutdown(TimePoint now, AssocId id);
+  void Abort(TimePoint now, AssocId id, const std::string& reason = "user abort");
+
+  struct Transmit {
+    TransportAddress destination;
+    size_t size = 0;              // bytes written to the buffer
+  };
+  // Writes the next packet into `buf` (at least the path's max packet size,
+  // 64 KiB is always enough) and says where it goes.
+  std::optional<Transmit> PollTransmit(TimePoint now, proto::MutableByteView buf);
+  std::optional<Event> PollEvent();
+  // When HandleTimeout() must next be called (kNever: no timer).
+  TimePoint NextTimeout() const;
+
+  std::optional<AssociationStats> Stats(AssocId id) const;
+  std::optional<TransportAddress> PeerAddress(AssocId id) const;
+  size_t association_count() const { return associations_.size(); }
+  std::vector<AssocId> associations() const;
+  const EndpointCounters& counters() const { return counters_; }
+  void RotateCookieSecret(proto::ByteView secret);
+
+ private:
+  struct Entry;
+  Association* Find(AssocId id) const;
+  void AfterCall(AssocId id);
+  void Reap(AssocId id);
+  void HandleOotb(TimePoint now, const TransportAddress& src, const TransportAddress& dst, proto::ByteView packet,
+                  uint32_t tag, uint8_t first_type, uint8_t first_flags, bool has_init, bool has_cookie_echo,
+                  bool has_shutdown_ack, bool has_abort, bool has_shutdown_complete, bool has_stale_cookie_error);
+  void AnswerInit(TimePoint now, const TransportAddress& src, proto::ByteView packet, Association* existing);
+  void HandleCookieEcho(TimePoint now, const TransportAddress& src, const TransportAddress& dst, proto::ByteView packet,
+                        Association* existing);
+  void QueueReply(const TransportAddress& to, std::vector<uint8_t> packet);
+  void ReplyAbort(const TransportAddress& to, uint32_t tag, bool t_bit, uint16_t cause, proto::ByteView value);
+
+  EndpointOptions options_;
+  Random& random_;
+  std::unique_ptr<CookieSigner> cookies_;
+  bool listening_ = false;
+  size_t backlog_ = 0;
+  std::deque<AssocId> accept_queue_;
+  AssocId next_id_ = 1;
+  std::unordered_map<AssocId, std::unique_ptr<Association>> associations_;
+  std::unordered_map<TransportAddress, AssocId> by_peer_;
+  // Timer wheel: (deadline, id), plus each association's current entry.
+  std::set<std::pair<TimePoint, AssocId>> timers_;
+  std::unordered_map<AssocId, TimePoint> scheduled_;
+  // Associations that may have something to send.
+  std::deque<AssocId> ready_;
+  std::unordered_map<AssocId, bool> in_ready_;
+  std::deque<std::pair<TransportAddress, std::vector<uint8_t>>> replies_;
+  std::deque<Event> events_;
+  std::vector<AssocId> closed_;
+  EndpointCounters counters_;
+};
+
+}  // namespace rawsctp::engine

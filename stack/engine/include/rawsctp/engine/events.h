@@ -1,0 +1,41 @@
+// What the engine tells its user.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rawsctp/engine/types.h"
+
+namespace rawsctp::engine {
+
+enum class EventType : uint8_t {
+  kCommunicationUp,     // the association is ESTABLISHED
+  kRestart,             // the peer restarted the association (5.2.4 case A)
+  kCommunicationLost,   // ABORT sent or received, or retransmission limits exceeded
+  kShutdownComplete,    // graceful shutdown finished
+  kCannotStart,         // the handshake failed (Max.Init.Retransmits, ABORT)
+  kDataArrived,         // a whole message; see `message`
+  kSendFailed,          // a message that will never be delivered
+  kPeerError,           // the peer sent an ERROR chunk
+  kIncoming,            // a new association is waiting in the accept backlog
+};
+
+const char* EventTypeName(EventType t);
+
+struct Message {
+  uint16_t stream = 0;
+  uint32_t ppid = 0;        // host byte order
+  bool unordered = false;
+  std::vector<uint8_t> data;
+};
+
+struct Event {
+  EventType type{};
+  AssocId assoc = kNoAssoc;
+  Message message;          // kDataArrived, kSendFailed
+  uint16_t cause = 0;       // kPeerError, kCommunicationLost: first error cause code, if any
+  std::string detail;       // human-readable reason
+};
+
+}  // namespace rawsctp::engine

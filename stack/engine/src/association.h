@@ -1,0 +1,169 @@
+// One SCTP association: the RFC 9260 state machine for a single peer. It is
+// driven by its Endpoint with packets, timeouts and user commands, each with
+// the current time, and answers with packets (PollTransmit), events (pushed
+// to the endpoint's queue) and its next deadline.
+#pragma once
+
+#include <array>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cookie.h"
+#include "data_tracker.h"
+#include "path.h"
+#include "rawsctp/engine/events.h"
+#include "rawsctp/engine/options.h"
+#include "rawsctp/engine/stats.h"
+#include "rawsctp/proto/packet.h"
+#include "reassembly.h"
+#include "retransmission_queue.h"
+#include "send_queue.h"
+
+namespace rawsctp::engine {
+
+// The association's timers (quinn-style: a fixed set with a deadline table).
+// T3-rtx and the heartbeat timer live in Path (they are per destination).
+enum class Timer : uint8_t { kT1Init, kT1Cookie, kT2Shutdown, kT5ShutdownGuard, kCount };
+
+// What the endpoint needs to answer an INIT for an existing association
+// (5.2.1, 5.2.2).
+struct CollisionInfo {
+  bool discard = false;          // SHUTDOWN-ACK-SENT: resend SHUTDOWN ACK instead
+  uint32_t initiate_tag = 0;     // tag for the INIT ACK (0: pick a new random one)
+  uint32_t initial_tsn = 0;      // valid with initiate_tag
+  uint32_t local_tie_tag = 0;
+  uint32_t peer_tie_tag = 0;
+};
+
+class Association {
+ public:
+  Association(AssocId id, const AssociationOptions& o, uint16_t local_port, const TransportAddress& peer,
+              Random& rng, std::deque<Event>& events);
+
+  AssocId id() const { return id_; }
+  State state() const { return state_; }
+  const TransportAddress& peer() const { return path_.address; }
+  uint32_t my_tag() const { return my_tag_; }
+  uint32_t peer_tag() const { return peer_tag_; }
+  bool closed() const { return state_ == State::kClosed; }
+
+  // Active open: sends INIT (5.1 A).
+  void Connect(TimePoint now);
+  // Passive open from a validated cookie (5.1 D); sends COOKIE ACK.
+  void EstablishFromCookie(TimePoint now, const CookieContents& c);
+  // A valid cookie for this existing association (5.2.4 cases A-D).
+  void HandleCookieEcho(TimePoint now, const CookieContents& c);
+  // An INIT for this association (5.2.1, 5.2.2).
+  CollisionInfo OnInitCollision(TimePoint now);
+
+  // A packet whose checksum and framing were verified by the endpoint.
+  void HandlePacket(TimePoint now, const proto::PacketView& p);
+  void HandleTimeout(TimePoint now);
+  SendStatus Send(TimePoint now, uint16_t stream, uint32_t ppid, bool unordered, proto::ByteView data);
+  void Shutdown(TimePoint now);
+  void Abort(TimePoint now, const std::string& reason);
+  // The user consumed delivered bytes: the receive window opens again.
+  void OnDelivered(size_t bytes);
+
+  // Writes the next packet into `buf` (at least max_packet bytes). 0: nothing.
+  size_t PollTransmit(TimePoint now, proto::MutableByteView buf);
+  bool wants_transmit(TimePoint now) const;
+  TimePoint NextDeadline() const;
+  AssociationStats Stats() const;
+  uint32_t max_packet() const { return path_.max_packet; }
+  // Debug consistency check run after every entry point (assert in debug builds).
+  bool Consistent() const;
+
+ private:
+  void SetState(State s) { state_ = s; }
+  void StartTimer(Timer t, TimePoint at) { timers_[size_t(t)] = at; }
+  void StopTimer(Timer t) { timers_[size_t(t)] = kNever; }
+  TimePoint timer(Timer t) const { return timers_[size_t(t)]; }
+  void StopAllTimers();
+
+  bool AcceptsTag(const proto::PacketView& p) const;
+  void HandleInitAck(TimePoint now, const proto::InitAckChunk& c);
+  void HandleCookieAck(TimePoint now);
+  bool HandleData(TimePoint now, const proto::DataChunk& d, bool& immediate);
+  void HandleSack(TimePoint now, const proto::SackChunk& s);
+  void HandleHeartbeat(const proto::HeartbeatChunk& h);
+  void HandleHeartbeatAck(TimePoint now, const proto::HeartbeatAckChunk& h);
+  void HandleAbort(const proto::AbortChunk& a);
+  void HandleError(TimePoint now, const proto::ErrorChunk& e);
+  void HandleShutdown(TimePoint now, const proto::ShutdownChunk& s);
+  void HandleShutdownAck(TimePoint now);
+  void HandleShutdownComplete();
+  // Returns false if processing of the packet must stop.
+  bool HandleUnrecognized(const proto::ChunkView& c);
+
+  void EnterEstablished(TimePoint now, const CookieContents* from_cookie);
+  void InitPeerState(uint32_t peer_tag, uint32_t peer_initial_tsn, uint32_t peer_rwnd, uint16_t os, uint16_t is);
+  void MaybeProgressShutdown(TimePoint now);
+  void OnT3Expiry(TimePoint now);
+  void OnHeartbeatTimer(TimePoint now);
+  // Increments the association and path error counters; fails the
+  // association beyond Association.Max.Retrans. Returns false if it failed.
+  bool CountError(TimePoint now);
+  void Fail(EventType type, const std::string& detail, uint16_t cause = 0);
+  void SendAbort(const std::string& reason, uint16_t cause_code, proto::ByteView cause_value);
+  void QueueError(uint16_t cause_code, proto::ByteView cause_value);
+  void QueueControl(std::vector<uint8_t> chunk) { pending_control_.push_back(std::move(chunk)); }
+  void ScheduleHeartbeat(TimePoint now);
+  uint32_t LocalRwnd() const;
+  void Emit(EventType t, std::string detail = {}, uint16_t cause = 0);
+  void FailPendingSends(const std::string& why);
+
+  // Packet assembly helpers.
+  bool WriteDataChunks(TimePoint now, proto::PacketWriter& pw, bool& wrote_data);
+  uint32_t PeerRwndAvailable() const;
+
+  const AssocId id_;
+  AssociationOptions opts_;
+  const uint16_t local_port_;
+  Random& rng_;
+  std::deque<Event>& events_;
+
+  State state_ = State::kClosed;
+  uint32_t my_tag_ = 0;
+  uint32_t peer_tag_ = 0;
+  uint32_t my_initial_tsn_ = 0;
+  uint16_t outbound_streams_ = 0;
+  uint16_t inbound_streams_ = 0;
+  uint32_t peer_rwnd_ = 0;            // last a_rwnd minus what is in flight since
+  Path path_;
+  std::array<TimePoint, size_t(Timer::kCount)> timers_;
+  int init_retransmits_ = 0;
+  int error_count_ = 0;
+  uint32_t cookie_preservative_ms_ = 0;
+  std::vector<uint8_t> cookie_;       // from the INIT ACK, echoed
+  TimePoint cookie_echo_sent_{};
+  bool fast_recovery_ = false;
+  UnwrappedTsn fast_recovery_exit_ = 0;
+  TimePoint last_rtt_sample_{};
+  int burst_budget_ = 0;
+
+  DataTracker tracker_;
+  ReassemblyQueue reassembly_;
+  SendQueue send_queue_;
+  RetransmissionQueue rtx_;
+  size_t undelivered_bytes_ = 0;      // delivered to the event queue, not yet read
+
+  // Pending output.
+  bool send_init_ = false;
+  bool send_cookie_echo_ = false;
+  bool send_cookie_ack_ = false;
+  bool send_shutdown_ = false;
+  bool send_shutdown_ack_ = false;
+  bool send_shutdown_complete_ = false;
+  bool send_heartbeat_ = false;
+  std::vector<uint8_t> abort_chunk_;                  // a whole ABORT chunk, sent alone
+  std::vector<std::vector<uint8_t>> pending_control_; // ERROR, HEARTBEAT ACK chunks
+  uint32_t heartbeat_nonce_ = 0;
+  uint32_t last_advertised_rwnd_ = 0;
+
+  AssociationStats stats_;
+};
+
+}  // namespace rawsctp::engine

@@ -1,0 +1,510 @@
+#include "rawsctp/engine/endpoint.h"
+
+#include <arpa/inet.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "association.h"
+#include "cookie.h"
+#include "rawsctp/proto/crc32c.h"
+#include "rawsctp/proto/packet.h"
+
+namespace rawsctp::engine {
+using namespace rawsctp::proto;
+
+namespace {
+constexpr size_t kMaxReplies = 1024;
+constexpr uint32_t kMaxCookiePreservativeMs = 60000;
+}  // namespace
+
+proto::IpAddress ParseIpAddress(const std::string& s) {
+  proto::IpAddress a;
+  if (inet_pton(AF_INET, s.c_str(), a.bytes.data()) == 1) {
+    a.family = 4;
+  } else if (inet_pton(AF_INET6, s.c_str(), a.bytes.data()) == 1) {
+    a.family = 6;
+  } else {
+    a = {};
+  }
+  return a;
+}
+
+Endpoint::Endpoint(const EndpointOptions& options, Random& random, ByteView cookie_secret)
+    : options_(options), random_(random), cookies_(std::make_unique<CookieSigner>(cookie_secret)) {}
+
+Endpoint::~Endpoint() = default;
+
+void Endpoint::RotateCookieSecret(ByteView secret) { cookies_->Rotate(secret); }
+
+void Endpoint::Listen(size_t backlog) {
+  listening_ = true;
+  backlog_ = backlog;
+}
+
+std::optional<AssocId> Endpoint::Accept() {
+  while (!accept_queue_.empty()) {
+    const AssocId id = accept_queue_.front();
+    accept_queue_.pop_front();
+    if (associations_.count(id)) return id;
+  }
+  return std::nullopt;
+}
+
+Association* Endpoint::Find(AssocId id) const {
+  auto it = associations_.find(id);
+  return it == associations_.end() ? nullptr : it->second.get();
+}
+
+std::vector<AssocId> Endpoint::associations() const {
+  std::vector<AssocId> v;
+  for (const auto& [id, a] : associations_) v.push_back(id);
+  return v;
+}
+
+void Endpoint::AfterCall(AssocId id) {
+  Association* a = Find(id);
+  if (!a) return;
+  if (options_.consistency_checks && !a->Consistent()) {
+    std::fprintf(stderr, "rawsctp: association %u inconsistent in state %s\n", id, StateName(a->state()));
+    std::abort();
+  }
+#ifndef NDEBUG
+  if (!a->Consistent()) {
+    std::fprintf(stderr, "rawsctp: association %u inconsistent in state %s\n", id, StateName(a->state()));
+    std::abort();
+  }
+#endif
+  // Re-arm this association's entry in the timer set.
+  auto it = scheduled_.find(id);
+  if (it != scheduled_.end()) {
+    timers_.erase({it->second, id});
+    scheduled_.erase(it);
+  }
+  const TimePoint next = a->NextDeadline();
+  if (next != kNever) {
+    timers_.insert({next, id});
+    scheduled_[id] = next;
+  }
+  if (!in_ready_[id]) {
+    in_ready_[id] = true;
+    ready_.push_back(id);
+  }
+}
+
+void Endpoint::Reap(AssocId id) {
+  auto it = associations_.find(id);
+  if (it == associations_.end()) return;
+  auto peer = by_peer_.find(it->second->peer());
+  if (peer != by_peer_.end() && peer->second == id) by_peer_.erase(peer);
+  auto s = scheduled_.find(id);
+  if (s != scheduled_.end()) {
+    timers_.erase({s->second, id});
+    scheduled_.erase(s);
+  }
+  in_ready_.erase(id);
+  associations_.erase(it);
+}
+
+AssocId Endpoint::Connect(TimePoint now, const TransportAddress& peer) {
+  return Connect(now, peer, options_.association);
+}
+
+AssocId Endpoint::Connect(TimePoint now, const TransportAddress& peer, const AssociationOptions& options) {
+  auto existing = by_peer_.find(peer);
+  if (existing != by_peer_.end()) {
+    Association* a = Find(existing->second);
+    if (a && !a->closed()) return kNoAssoc;
+    Reap(existing->second);
+  }
+  if (associations_.size() >= options_.max_associations) {
+    ++counters_.association_limit;
+    return kNoAssoc;
+  }
+  const AssocId id = next_id_++;
+  auto a = std::make_unique<Association>(id, options, options_.local_port, peer, random_, events_);
+  a->Connect(now);
+  by_peer_[peer] = id;
+  associations_.emplace(id, std::move(a));
+  AfterCall(id);
+  return id;
+}
+
+SendStatus Endpoint::Send(TimePoint now, AssocId id, uint16_t stream, uint32_t ppid, ByteView data, bool unordered) {
+  Association* a = Find(id);
+  if (!a) return SendStatus::kNotConnected;
+  const SendStatus s = a->Send(now, stream, ppid, unordered, data);
+  AfterCall(id);
+  return s;
+}
+
+void Endpoint::Shutdown(TimePoint now, AssocId id) {
+  if (Association* a = Find(id)) {
+    a->Shutdown(now);
+    AfterCall(id);
+  }
+}
+
+void Endpoint::Abort(TimePoint now, AssocId id, const std::string& reason) {
+  if (Association* a = Find(id)) {
+    a->Abort(now, reason);
+    AfterCall(id);
+  }
+}
+
+void Endpoint::QueueReply(const TransportAddress& to, std::vector<uint8_t> packet) {
+  if (replies_.size() >= kMaxReplies) {
+    ++counters_.replies_dropped;
+    return;
+  }
+  replies_.emplace_back(to, std::move(packet));
+}
+
+void Endpoint::ReplyAbort(const TransportAddress& to, uint32_t tag, bool t_bit, uint16_t cause, ByteView value) {
+  std::vector<uint8_t> buf(64 + value.size());
+  PacketWriter pw(buf, options_.local_port, to.port, VerificationTag(tag));
+  Writer& w = pw.writer();
+  const size_t mark = AbortChunk{uint8_t(t_bit ? kFlagT : 0), {}}.BeginSerialize(w);
+  if (cause) SerializeCause(RawCause{cause, value}, w);
+  w.EndChunk(mark);
+  auto out = pw.Finish();
+  if (!out) return;
+  buf.resize(out->size());
+  QueueReply(to, std::move(buf));
+}
+
+void Endpoint::HandlePacket(TimePoint now, const TransportAddress& src, const TransportAddress& dst, ByteView packet) {
+  ++counters_.packets_received;
+  // RFC 9260 6.8: a packet with an invalid checksum is silently discarded.
+  if (!VerifySctpChecksum(packet)) {
+    ++counters_.bad_checksum;
+    return;
+  }
+  auto parsed = PacketView::Parse(packet);
+  if (!parsed) {
+    ++counters_.malformed;
+    return;
+  }
+  const PacketView& p = *parsed;
+  const CommonHeader h = p.header();
+  if (h.destination_port != options_.local_port || h.source_port == 0) {
+    ++counters_.wrong_port;
+    return;
+  }
+  bool has_init = false, has_cookie_echo = false, has_shutdown_ack = false, has_abort = false;
+  bool has_shutdown_complete = false, has_stale_cookie_error = false, has_cookie_ack = false;
+  for (const ChunkView& c : p) {
+    switch (ChunkType(c.type())) {
+      case ChunkType::kInit: has_init = true; break;
+      case ChunkType::kCookieEcho: has_cookie_echo = c.index == 0; break;
+      case ChunkType::kShutdownAck: has_shutdown_ack = true; break;
+      case ChunkType::kAbort: has_abort = true; break;
+      case ChunkType::kShutdownComplete: has_shutdown_complete = true; break;
+      case ChunkType::kCookieAck: has_cookie_ack = true; break;
+      case ChunkType::kError:
+        for (const Tlv& t : TlvRange(c.value())) {
+          if (t.type == uint16_t(CauseCode::kStaleCookieError)) has_stale_cookie_error = true;
+        }
+        break;
+      default: break;
+    }
+  }
+  auto existing_it = by_peer_.find(src);
+  Association* existing = existing_it == by_peer_.end() ? nullptr : Find(existing_it->second);
+  if (existing && existing->closed()) {
+    // A closed association only lingers to flush output; the peer is new.
+    Reap(existing->id());
+    existing = nullptr;
+  }
+  if (has_init) {
+    // 6.10 / 8.5.1 A: INIT must be alone, with tag 0; otherwise discard.
+    if (p.chunk_count() != 1 || h.verification_tag.value() != 0) {
+      ++counters_.discarded;
+      return;
+    }
+    if (existing || listening_) {
+      AnswerInit(now, src, packet, existing);
+    } else {
+      // 8.4 item 3: no listener: ABORT with the INIT's tag, T bit clear.
+      auto init = InitChunk::Parse(p.first_chunk());
+      ++counters_.ootb;
+      if (init && init->initiate_tag.value() != 0) ReplyAbort(src, init->initiate_tag.value(), false, 0, {});
+    }
+    return;
+  }
+  if (has_cookie_echo) {
+    HandleCookieEcho(now, src, dst, packet, existing);
+    return;
+  }
+  if (existing) {
+    const State st = existing->state();
+    if (has_shutdown_ack && (st == State::kCookieWait || st == State::kCookieEchoed)) {
+      // 8.5.1 E: treat as out of the blue.
+      HandleOotb(now, src, dst, packet, h.verification_tag.value(), p.first_chunk().type(), p.first_chunk().flags(),
+                 false, false, true, has_abort, has_shutdown_complete, has_stale_cookie_error || has_cookie_ack);
+      return;
+    }
+    existing->HandlePacket(now, p);
+    AfterCall(existing->id());
+    return;
+  }
+  HandleOotb(now, src, dst, packet, h.verification_tag.value(), p.first_chunk().type(), p.first_chunk().flags(), false,
+             false, has_shutdown_ack, has_abort, has_shutdown_complete, has_stale_cookie_error || has_cookie_ack);
+}
+
+void Endpoint::HandleOotb(TimePoint, const TransportAddress& src, const TransportAddress&, ByteView, uint32_t tag,
+                          uint8_t, uint8_t, bool, bool, bool has_shutdown_ack, bool has_abort,
+                          bool has_shutdown_complete, bool has_cookie_error_or_ack) {
+  ++counters_.ootb;
+  // 8.4, in order.
+  if (has_abort) return;                                   // 2: never answer an ABORT
+  if (has_shutdown_ack) {                                  // 5: SHUTDOWN COMPLETE, T bit
+    std::vector<uint8_t> buf(32);
+    PacketWriter pw(buf, options_.local_port, src.port, VerificationTag(tag));
+    pw.Add(ShutdownCompleteChunk{kFlagT});
+    auto out = pw.Finish();
+    if (out) {
+      buf.resize(out->size());
+      QueueReply(src, std::move(buf));
+    }
+    return;
+  }
+  if (has_shutdown_complete) return;                       // 6
+  if (has_cookie_error_or_ack) return;                     // 7
+  ReplyAbort(src, tag, true, 0, {});                       // 8: ABORT with the T bit
+}
+
+void Endpoint::AnswerInit(TimePoint now, const TransportAddress& src, ByteView packet, Association* existing) {
+  auto p = PacketView::Parse(packet);
+  auto init = InitChunk::Parse(p->first_chunk());
+  if (!init) return;
+  const uint32_t peer_tag = init->initiate_tag.value();
+  // 3.3.2: an Initiate Tag of 0: silently discard.
+  if (peer_tag == 0) {
+    ++counters_.discarded;
+    return;
+  }
+  // 3.3.2: OS or MIS of 0: discard, ABORT with the Initiate Tag.
+  if (init->outbound_streams == 0 || init->inbound_streams == 0) {
+    ReplyAbort(src, peer_tag, false, uint16_t(CauseCode::kInvalidMandatoryParameter), {});
+    return;
+  }
+  CollisionInfo ci;
+  if (existing) {
+    ci = existing->OnInitCollision(now);
+    AfterCall(existing->id());
+    if (ci.discard) return;
+  }
+  const AssociationOptions& ao = options_.association;
+  // Parameters: obey the action bits of unknown ones (3.2.1), honour the
+  // Cookie Preservative (5.1.3), refuse host names (5.1.2).
+  std::vector<uint8_t> unrecognized;
+  uint32_t preservative_ms = 0;
+  for (const Tlv& t : init->params()) {
+    switch (ParameterType(t.type)) {
+      case ParameterType::kIpv4Address:
+      case ParameterType::kIpv6Address:
+      case ParameterType::kSupportedAddressTypes:
+      case ParameterType::kEcnCapable:            // action bits say skip silently
+      case ParameterType::kSupportedExtensions:
+      case ParameterType::kPadding:
+        continue;
+      case ParameterType::kCookiePreservative:
+        if (t.value.size() == 4) preservative_ms = std::min(Load32(t.value.data()), kMaxCookiePreservativeMs);
+        continue;
+      case ParameterType::kHostNameAddress:
+        // RFC 9260 5.1.2: we do not resolve host names.
+        ReplyAbort(src, peer_tag, false, uint16_t(CauseCode::kUnresolvableAddress), t.bytes());
+        return;
+      default:
+        break;
+    }
+    const UnrecognizedAction a = ParameterActionBits(t.type);
+    if (a.report) {
+      // One Unrecognized Parameter (type 8) wrapping the whole parameter.
+      const size_t mark = unrecognized.size();
+      unrecognized.resize(mark + 4 + Pad4(t.length()), 0);
+      Store16(&unrecognized[mark], uint16_t(ParameterType::kUnrecognizedParameter));
+      Store16(&unrecognized[mark + 2], uint16_t(4 + t.length()));
+      std::copy(t.bytes().begin(), t.bytes().end(), unrecognized.begin() + long(mark) + 4);
+    }
+    if (!a.skip) break;  // 00, 01: stop processing further parameters
+  }
+  CookieContents c;
+  c.created_us = now.time_since_epoch().count();
+  c.lifetime_ms = uint32_t(ToMicros(ao.valid_cookie_life) / 1000) + preservative_ms;
+  c.my_tag = ci.initiate_tag ? ci.initiate_tag : random_.NonZeroU32();
+  c.my_initial_tsn = ci.initiate_tag ? ci.initial_tsn : random_.U32();
+  c.peer_tag = peer_tag;
+  c.peer_initial_tsn = init->initial_tsn.value();
+  c.peer_rwnd = init->a_rwnd;
+  c.outbound_streams = std::min(ao.outbound_streams, init->inbound_streams);
+  c.inbound_streams = std::min(init->outbound_streams, ao.max_inbound_streams);
+  c.local_tie_tag = ci.local_tie_tag;
+  c.peer_tie_tag = ci.peer_tie_tag;
+  c.peer = src;
+  c.local_port = options_.local_port;
+  std::array<uint8_t, CookieSigner::kSize> cookie;
+  cookies_->Sign(c, cookie);
+
+  std::vector<uint8_t> buf(64 + CookieSigner::kSize + unrecognized.size());
+  PacketWriter pw(buf, options_.local_port, src.port, VerificationTag(peer_tag));
+  Writer& w = pw.writer();
+  InitAckChunk ack{0, VerificationTag(c.my_tag), uint32_t(std::min<size_t>(ao.receive_buffer, 0xFFFFFFFF)),
+                   c.outbound_streams, ao.max_inbound_streams, Tsn(c.my_initial_tsn), {}};
+  const size_t mark = ack.BeginSerialize(w);
+  SerializeParameter(StateCookieParameter{cookie}, w);
+  w.Bytes(unrecognized);
+  w.EndChunk(mark);
+  auto out = pw.Finish();
+  if (!out) return;
+  buf.resize(out->size());
+  ++counters_.inits_answered;
+  QueueReply(src, std::move(buf));
+}
+
+void Endpoint::HandleCookieEcho(TimePoint now, const TransportAddress& src, const TransportAddress&, ByteView packet,
+                                Association* existing) {
+  auto p = PacketView::Parse(packet);
+  auto echo = CookieEchoChunk::Parse(p->first_chunk());
+  const uint32_t tag = p->header().verification_tag.value();
+  const auto v = cookies_->Verify(echo->cookie, now);
+  if (v.verdict == CookieSigner::Verdict::kBadMac || v.verdict == CookieSigner::Verdict::kMalformed) {
+    ++counters_.cookies_bad;  // 5.1.5 step 2: silently discard
+    return;
+  }
+  const CookieContents& c = v.contents;
+  // 5.1.5 step 1: the tag and ports must match those in the cookie.
+  if (tag != c.my_tag || c.local_port != options_.local_port || c.peer != src) {
+    ++counters_.discarded;
+    return;
+  }
+  if (v.verdict == CookieSigner::Verdict::kStale) {
+    // 5.1.5 step 3: ERROR with Stale Cookie, measure in microseconds.
+    ++counters_.cookies_stale;
+    std::vector<uint8_t> buf(64);
+    PacketWriter pw(buf, options_.local_port, src.port, VerificationTag(c.peer_tag));
+    Writer& w = pw.writer();
+    const size_t mark = ErrorChunk{}.BeginSerialize(w);
+    SerializeCause(StaleCookieErrorCause{v.staleness_us}, w);
+    w.EndChunk(mark);
+    auto out = pw.Finish();
+    if (out) {
+      buf.resize(out->size());
+      QueueReply(src, std::move(buf));
+    }
+    return;
+  }
+  Association* a = existing;
+  if (a) {
+    a->HandleCookieEcho(now, c);
+  } else {
+    if (associations_.size() >= options_.max_associations) {
+      ++counters_.association_limit;
+      ReplyAbort(src, c.peer_tag, false, uint16_t(CauseCode::kOutOfResource), {});
+      return;
+    }
+    if (!listening_ || accept_queue_.size() >= backlog_) {
+      // The accept queue is full: refuse this association only.
+      ++counters_.backlog_full;
+      ReplyAbort(src, c.peer_tag, false, uint16_t(CauseCode::kOutOfResource), {});
+      return;
+    }
+    const AssocId id = next_id_++;
+    auto owned = std::make_unique<Association>(id, options_.association, options_.local_port, src, random_, events_);
+    a = owned.get();
+    associations_.emplace(id, std::move(owned));
+    by_peer_[src] = id;
+    a->EstablishFromCookie(now, c);
+    accept_queue_.push_back(id);
+    Event e;
+    e.type = EventType::kIncoming;
+    e.assoc = id;
+    events_.push_back(std::move(e));
+  }
+  // DATA (and other chunks) may follow the COOKIE ECHO in the same packet.
+  if (p->chunk_count() > 1 && a->my_tag() == tag) a->HandlePacket(now, *p);
+  AfterCall(a->id());
+}
+
+void Endpoint::HandleTimeout(TimePoint now) {
+  // Collect first: an association's deadline may stay in the past until its
+  // output is polled (a SACK that is due), so handle each one once.
+  std::vector<AssocId> due;
+  for (auto it = timers_.begin(); it != timers_.end() && it->first <= now; ++it) due.push_back(it->second);
+  for (AssocId id : due) {
+    if (Association* a = Find(id)) {
+      a->HandleTimeout(now);
+      AfterCall(id);
+    }
+  }
+}
+
+TimePoint Endpoint::NextTimeout() const { return timers_.empty() ? kNever : timers_.begin()->first; }
+
+std::optional<Endpoint::Transmit> Endpoint::PollTransmit(TimePoint now, MutableByteView buf) {
+  while (!replies_.empty()) {
+    auto [to, bytes] = std::move(replies_.front());
+    replies_.pop_front();
+    if (bytes.size() > buf.size()) continue;
+    std::copy(bytes.begin(), bytes.end(), buf.begin());
+    return Transmit{to, bytes.size()};
+  }
+  while (!ready_.empty()) {
+    const AssocId id = ready_.front();
+    Association* a = Find(id);
+    if (!a) {
+      ready_.pop_front();
+      in_ready_.erase(id);
+      continue;
+    }
+    const size_t n = a->PollTransmit(now, buf);
+    if (n > 0) {
+      // Round robin between associations with output.
+      ready_.pop_front();
+      ready_.push_back(id);
+      {
+        auto it = scheduled_.find(id);
+        if (it != scheduled_.end()) {
+          timers_.erase({it->second, id});
+          scheduled_.erase(it);
+        }
+        const TimePoint next = a->NextDeadline();
+        if (next != kNever) {
+          timers_.insert({next, id});
+          scheduled_[id] = next;
+        }
+      }
+      return Transmit{a->peer(), n};
+    }
+    ready_.pop_front();
+    in_ready_[id] = false;
+    if (a->closed()) Reap(id);
+  }
+  return std::nullopt;
+}
+
+std::optional<Event> Endpoint::PollEvent() {
+  if (events_.empty()) return std::nullopt;
+  Event e = std::move(events_.front());
+  events_.pop_front();
+  if (e.type == EventType::kDataArrived) {
+    if (Association* a = Find(e.assoc)) {
+      a->OnDelivered(e.message.data.size());
+      AfterCall(e.assoc);
+    }
+  }
+  return e;
+}
+
+std::optional<AssociationStats> Endpoint::Stats(AssocId id) const {
+  if (Association* a = Find(id)) return a->Stats();
+  return std::nullopt;
+}
+
+std::optional<TransportAddress> Endpoint::PeerAddress(AssocId id) const {
+  if (Association* a = Find(id)) return a->peer();
+  return std::nullopt;
+}
+
+}  // namespace rawsctp::engine
