@@ -858,6 +858,7 @@ bool Association::WriteDataChunks(TimePoint now, PacketWriter& pw, bool& wrote_d
       break;
     const TxChunk& c = rtx_.Add(send_queue_.Produce(max_payload), now);
     peer_rwnd_ = peer_rwnd_ > c.fragment.length ? peer_rwnd_ - c.fragment.length : 0;
+    if (rtx_.flight_size() > path_.cwnd + path_.mtu) ++stats_.cwnd_violations;
     write(c);
   }
   return wrote_data;

@@ -1,5 +1,7 @@
 #include "rawsctp/sim/network.h"
 
+#include <string_view>
+
 namespace rawsctp::sim {
 
 Network::Network(uint64_t seed) : rng_(seed * 0x9E3779B97F4A7C15ull + 1), buf_(65536) {}
@@ -76,7 +78,7 @@ void Network::Send(int from, const engine::TransportAddress& to, std::vector<uin
   };
   if (f.duplicate > 0 && Uniform() < f.duplicate) {
     in_flight_.push(InFlight{arrival(), seq_++, from, dest, bytes});
-    fate = "duplicated";
+    fate = std::string_view(fate) == "corrupted" ? "corrupted+duplicated" : "duplicated";
   }
   record(fate);
   in_flight_.push(InFlight{arrival(), seq_++, from, dest, std::move(bytes)});

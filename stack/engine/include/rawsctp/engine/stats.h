@@ -63,6 +63,9 @@ struct AssociationStats {
   uint64_t duplicate_tsns = 0;
   uint64_t sacks_sent = 0, sacks_received = 0;
   int association_error_count = 0;
+  // Times new data was sent with the flight size above cwnd + one MTU
+  // (RFC 9260 6.1 B forbids it; sctp-sim checks this stays 0).
+  uint64_t cwnd_violations = 0;
   size_t send_queue_bytes = 0;
   size_t outstanding_bytes = 0;
 };

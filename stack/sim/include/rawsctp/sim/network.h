@@ -37,7 +37,7 @@ struct PacketRecord {
   int from;
   int to;
   std::vector<uint8_t> bytes;
-  const char* fate;              // "sent", "lost", "corrupted", "duplicated", "too big", "partitioned"
+  const char* fate;  // "sent", "lost", "corrupted", "duplicated", "corrupted+duplicated", "too big", "partitioned"
 };
 
 class Network {
