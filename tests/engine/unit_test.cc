@@ -85,7 +85,7 @@ proto::DataChunk Chunk(uint32_t tsn, uint16_t sid, uint16_t ssn, uint8_t flags, 
 TEST(Reassembly, FragmentsOutOfOrderAndSsnOrdering) {
   ReassemblyQueue q;
   q.Reset(4);
-  std::deque<Message> out;
+  std::vector<Message> out;
   const std::vector<uint8_t> a = {1, 2}, b = {3}, c = {4, 5};
   // Message SSN 1 (TSN 13, whole) arrives before SSN 0 (TSNs 10..12).
   q.Add(13, Chunk(13, 0, 1, proto::kFlagBeginning | proto::kFlagEnding, a), out);
@@ -105,7 +105,7 @@ TEST(Reassembly, FragmentsOutOfOrderAndSsnOrdering) {
 TEST(Reassembly, UnorderedBypassesSsn) {
   ReassemblyQueue q;
   q.Reset(1);
-  std::deque<Message> out;
+  std::vector<Message> out;
   q.Add(5, Chunk(5, 0, 3, proto::kFlagBeginning | proto::kFlagEnding | proto::kFlagUnordered, {7}), out);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_TRUE(out[0].unordered);

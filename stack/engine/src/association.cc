@@ -63,7 +63,7 @@ std::vector<uint8_t> BuildChunk(F&& fill) {
 }  // namespace
 
 Association::Association(AssocId id, const AssociationOptions& o, uint16_t local_port, const TransportAddress& peer,
-                         Random& rng, std::deque<Event>& events)
+                         Random& rng, RingQueue<Event>& events)
     : id_(id), opts_(o), local_port_(local_port), rng_(rng), events_(events) {
   timers_.fill(kNever);
   path_.Reset(opts_, peer);
@@ -414,7 +414,8 @@ bool Association::HandleData(TimePoint now, const DataChunk& d, bool& immediate)
     return true;
   }
   tracker_.Observe(d.tsn);
-  std::deque<Message> out;
+  std::vector<Message>& out = delivered_;
+  out.clear();
   reassembly_.Add(u, d, out);
   for (Message& m : out) {
     undelivered_bytes_ += m.data.size();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cookie.h"
+#include "rawsctp/engine/ring_queue.h"
 #include "data_tracker.h"
 #include "path.h"
 #include "rawsctp/engine/events.h"
@@ -40,7 +41,7 @@ struct CollisionInfo {
 class Association {
  public:
   Association(AssocId id, const AssociationOptions& o, uint16_t local_port, const TransportAddress& peer,
-              Random& rng, std::deque<Event>& events);
+              Random& rng, RingQueue<Event>& events);
 
   AssocId id() const { return id_; }
   State state() const { return state_; }
@@ -123,7 +124,7 @@ class Association {
   AssociationOptions opts_;
   const uint16_t local_port_;
   Random& rng_;
-  std::deque<Event>& events_;
+  RingQueue<Event>& events_;
 
   State state_ = State::kClosed;
   uint32_t my_tag_ = 0;
@@ -149,6 +150,7 @@ class Association {
   SendQueue send_queue_;
   RetransmissionQueue rtx_;
   size_t undelivered_bytes_ = 0;      // delivered to the event queue, not yet read
+  std::vector<Message> delivered_;    // scratch, reused: no allocation per chunk
 
   // Pending output.
   bool send_init_ = false;

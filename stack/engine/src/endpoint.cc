@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -75,17 +76,7 @@ void Endpoint::AfterCall(AssocId id) {
     std::abort();
   }
 #endif
-  // Re-arm this association's entry in the timer set.
-  auto it = scheduled_.find(id);
-  if (it != scheduled_.end()) {
-    timers_.erase({it->second, id});
-    scheduled_.erase(it);
-  }
-  const TimePoint next = a->NextDeadline();
-  if (next != kNever) {
-    timers_.insert({next, id});
-    scheduled_[id] = next;
-  }
+  Reschedule(id, *a);
   if (!in_ready_[id]) {
     in_ready_[id] = true;
     ready_.push_back(id);
@@ -97,11 +88,7 @@ void Endpoint::Reap(AssocId id) {
   if (it == associations_.end()) return;
   auto peer = by_peer_.find(it->second->peer());
   if (peer != by_peer_.end() && peer->second == id) by_peer_.erase(peer);
-  auto s = scheduled_.find(id);
-  if (s != scheduled_.end()) {
-    timers_.erase({s->second, id});
-    scheduled_.erase(s);
-  }
+  scheduled_.erase(id);   // its heap entries become stale
   in_ready_.erase(id);
   associations_.erase(it);
 }
@@ -427,11 +414,46 @@ void Endpoint::HandleCookieEcho(TimePoint now, const TransportAddress& src, cons
   AfterCall(a->id());
 }
 
+void Endpoint::Reschedule(AssocId id, const Association& a) {
+  const TimePoint next = a.NextDeadline();
+  TimePoint& cur = scheduled_[id];
+  if (next == cur) return;
+  cur = next;
+  if (next == kNever) return;
+  heap_.push_back({next, id});
+  std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
+  // Stale entries leave the heap when their time passes; rebuild if they pile up.
+  if (heap_.size() > 4 * scheduled_.size() + 64) {
+    heap_.clear();
+    for (const auto& [i, t] : scheduled_) {
+      if (t != kNever) heap_.push_back({t, i});
+    }
+    std::make_heap(heap_.begin(), heap_.end(), std::greater<>());
+  }
+}
+
+void Endpoint::PopStaleTimers() const {
+  while (!heap_.empty()) {
+    const TimerEntry& top = heap_.front();
+    auto it = scheduled_.find(top.id);
+    if (it != scheduled_.end() && it->second == top.at) return;
+    std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
+    heap_.pop_back();
+  }
+}
+
 void Endpoint::HandleTimeout(TimePoint now) {
   // Collect first: an association's deadline may stay in the past until its
   // output is polled (a SACK that is due), so handle each one once.
-  std::vector<AssocId> due;
-  for (auto it = timers_.begin(); it != timers_.end() && it->first <= now; ++it) due.push_back(it->second);
+  std::vector<AssocId>& due = due_scratch_;
+  due.clear();
+  for (PopStaleTimers(); !heap_.empty() && heap_.front().at <= now; PopStaleTimers()) {
+    const AssocId id = heap_.front().id;
+    std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
+    heap_.pop_back();
+    scheduled_[id] = kNever;  // AfterCall re-arms it
+    due.push_back(id);
+  }
   for (AssocId id : due) {
     if (Association* a = Find(id)) {
       a->HandleTimeout(now);
@@ -440,7 +462,10 @@ void Endpoint::HandleTimeout(TimePoint now) {
   }
 }
 
-TimePoint Endpoint::NextTimeout() const { return timers_.empty() ? kNever : timers_.begin()->first; }
+TimePoint Endpoint::NextTimeout() const {
+  PopStaleTimers();
+  return heap_.empty() ? kNever : heap_.front().at;
+}
 
 std::optional<Endpoint::Transmit> Endpoint::PollTransmit(TimePoint now, MutableByteView buf) {
   while (!replies_.empty()) {
@@ -463,18 +488,7 @@ std::optional<Endpoint::Transmit> Endpoint::PollTransmit(TimePoint now, MutableB
       // Round robin between associations with output.
       ready_.pop_front();
       ready_.push_back(id);
-      {
-        auto it = scheduled_.find(id);
-        if (it != scheduled_.end()) {
-          timers_.erase({it->second, id});
-          scheduled_.erase(it);
-        }
-        const TimePoint next = a->NextDeadline();
-        if (next != kNever) {
-          timers_.insert({next, id});
-          scheduled_[id] = next;
-        }
-      }
+      Reschedule(id, *a);
       return Transmit{a->peer(), n};
     }
     ready_.pop_front();

@@ -9,6 +9,7 @@
 
 #include "rawsctp/engine/types.h"
 #include "rawsctp/proto/sack_chunk.h"
+#include "rawsctp/engine/ring_queue.h"
 #include "send_queue.h"
 #include "unwrap.h"
 
@@ -71,7 +72,7 @@ class RetransmissionQueue {
 
  private:
   void RemoveFromFlight(TxChunk& c);
-  std::deque<TxChunk> chunks_;     // ordered by TSN, all above cum_ack_
+  RingQueue<TxChunk> chunks_;      // ordered by TSN, all above cum_ack_
   TsnUnwrapper unwrapper_;
   UnwrappedTsn next_tsn_ = 0;
   UnwrappedTsn cum_ack_ = 0;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "rawsctp/engine/ring_queue.h"
 #include "rawsctp/proto/types.h"
 
 namespace rawsctp::engine {
@@ -40,13 +41,13 @@ class SendQueue {
  private:
   struct Item {
     std::shared_ptr<const std::vector<uint8_t>> data;
-    uint16_t sid;
-    uint32_t ppid;
-    bool unordered;
+    uint16_t sid = 0;
+    uint32_t ppid = 0;
+    bool unordered = false;
     uint32_t offset = 0;
     uint16_t ssn = 0;
   };
-  std::deque<Item> queue_;
+  RingQueue<Item> queue_;
   std::vector<uint16_t> next_ssn_;
   size_t pending_ = 0;
 };

@@ -19,6 +19,7 @@
 
 #include "rawsctp/engine/events.h"
 #include "rawsctp/engine/options.h"
+#include "rawsctp/engine/ring_queue.h"
 #include "rawsctp/engine/stats.h"
 #include "rawsctp/engine/types.h"
 #include "rawsctp/proto/bytes.h"
@@ -119,14 +120,24 @@ class Endpoint {
   AssocId next_id_ = 1;
   std::unordered_map<AssocId, std::unique_ptr<Association>> associations_;
   std::unordered_map<TransportAddress, AssocId> by_peer_;
-  // Timer wheel: (deadline, id), plus each association's current entry.
-  std::set<std::pair<TimePoint, AssocId>> timers_;
+  // Timers: a min-heap of (deadline, id) with lazy deletion; `scheduled_`
+  // holds each association's live deadline, and heap entries that disagree
+  // with it are stale. Pushing never allocates once the heap has grown.
+  struct TimerEntry {
+    TimePoint at;
+    AssocId id;
+    bool operator>(const TimerEntry& o) const { return at > o.at; }
+  };
+  void Reschedule(AssocId id, const Association& a);
+  void PopStaleTimers() const;
+  mutable std::vector<TimerEntry> heap_;
   std::unordered_map<AssocId, TimePoint> scheduled_;
+  std::vector<AssocId> due_scratch_;
   // Associations that may have something to send.
-  std::deque<AssocId> ready_;
+  RingQueue<AssocId> ready_;
   std::unordered_map<AssocId, bool> in_ready_;
   std::deque<std::pair<TransportAddress, std::vector<uint8_t>>> replies_;
-  std::deque<Event> events_;
+  RingQueue<Event> events_;
   std::vector<AssocId> closed_;
   EndpointCounters counters_;
 };
