@@ -66,20 +66,21 @@ std::vector<AssocId> Endpoint::associations() const {
 void Endpoint::AfterCall(AssocId id) {
   Association* a = Find(id);
   if (!a) return;
-  if (options_.consistency_checks && !a->Consistent()) {
-    std::fprintf(stderr, "rawsctp: association %u inconsistent in state %s\n", id, StateName(a->state()));
-    std::abort();
-  }
-#ifndef NDEBUG
-  if (!a->Consistent()) {
-    std::fprintf(stderr, "rawsctp: association %u inconsistent in state %s\n", id, StateName(a->state()));
-    std::abort();
-  }
-#endif
+  Check(*a);
   Reschedule(id, *a);
   if (!in_ready_[id]) {
     in_ready_[id] = true;
     ready_.push_back(id);
+  }
+}
+
+void Endpoint::Check(const Association& a) const {
+#ifdef NDEBUG
+  if (!options_.consistency_checks) return;
+#endif
+  if (!a.Consistent()) {
+    std::fprintf(stderr, "rawsctp: association %u inconsistent in state %s\n", a.id(), StateName(a.state()));
+    std::abort();
   }
 }
 
@@ -488,6 +489,7 @@ std::optional<Endpoint::Transmit> Endpoint::PollTransmit(TimePoint now, MutableB
       // Round robin between associations with output.
       ready_.pop_front();
       ready_.push_back(id);
+      Check(*a);
       Reschedule(id, *a);
       return Transmit{a->peer(), n};
     }

@@ -101,6 +101,7 @@ class Endpoint {
   struct Entry;
   Association* Find(AssocId id) const;
   void AfterCall(AssocId id);
+  void Check(const Association& a) const;
   void Reap(AssocId id);
   void HandleOotb(TimePoint now, const TransportAddress& src, const TransportAddress& dst, proto::ByteView packet,
                   uint32_t tag, uint8_t first_type, uint8_t first_flags, bool has_init, bool has_cookie_echo,
