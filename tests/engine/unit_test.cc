@@ -102,6 +102,36 @@ TEST(Reassembly, FragmentsOutOfOrderAndSsnOrdering) {
   EXPECT_TRUE(q.Consistent());
 }
 
+TEST(Reassembly, PartialDeliveryOfAMessageLargerThanThePoint) {
+  ReassemblyQueue q;
+  q.Reset(2, 3);  // partial delivery point: 3 bytes
+  std::vector<Message> out;
+  const std::vector<uint8_t> a = {1, 2}, b = {3, 4}, c = {5, 6};
+  q.Add(20, Chunk(20, 1, 0, proto::kFlagBeginning, a), out);
+  EXPECT_TRUE(out.empty());
+  q.Add(21, Chunk(21, 1, 0, 0, b), out);  // 4 bytes buffered: deliver the head in pieces
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0].partial && out[1].partial);
+  EXPECT_EQ(out[0].data, a);
+  EXPECT_EQ(out[1].data, b);
+  EXPECT_EQ(q.buffered_bytes(), 0u);
+  out.clear();
+  // An unordered message of the same stream waits for the end of the partial one.
+  q.Add(23, Chunk(23, 1, 0, proto::kFlagBeginning | proto::kFlagEnding | proto::kFlagUnordered, {9}), out);
+  EXPECT_TRUE(out.empty());
+  // So does the next ordered message (SSN 1), complete before SSN 0 is.
+  q.Add(24, Chunk(24, 1, 1, proto::kFlagBeginning | proto::kFlagEnding, {8}), out);
+  EXPECT_TRUE(out.empty());
+  q.Add(22, Chunk(22, 1, 0, proto::kFlagEnding, c), out);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_FALSE(out[0].partial);
+  EXPECT_EQ(out[0].data, c);
+  EXPECT_EQ(out[1].data, std::vector<uint8_t>{8});   // SSN 1
+  EXPECT_EQ(out[2].data, std::vector<uint8_t>{9});   // the held unordered message
+  EXPECT_EQ(q.buffered_bytes(), 0u);
+  EXPECT_TRUE(q.Consistent());
+}
+
 TEST(Reassembly, UnorderedBypassesSsn) {
   ReassemblyQueue q;
   q.Reset(1);

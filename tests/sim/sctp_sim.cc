@@ -71,6 +71,7 @@ struct Side {
   size_t next_to_send = 0;
   std::vector<int> received_count;      // per message index of the other side
   std::map<uint16_t, int64_t> last_ordered;  // per stream, last ordered index
+  std::map<uint16_t, Message> partial;       // per stream, a message arriving in pieces
   bool up = false, lost = false, shutdown_complete = false, cannot_start = false;
   bool closed() const { return lost || shutdown_complete || cannot_start; }
   // Done: closed, or never had an association (its peer's INIT never got through).
@@ -104,6 +105,9 @@ Result RunSeed(uint64_t seed, bool trace) {
   ao.heartbeat_interval = Seconds(1 + rng.Below(30));
   ao.max_init_retransmits = 6;
   ao.association_max_retrans = 8;
+  // The workload can take minutes on a slow, lossy link; T5 would cut a
+  // slow but healthy shutdown short, which is not what is being checked.
+  ao.shutdown_guard = Seconds(1200);
   const uint32_t mtu = rng.Chance(0.3) ? 1280 : 1500;
   ao.path_mtu = mtu;
 
@@ -122,7 +126,9 @@ Result RunSeed(uint64_t seed, bool trace) {
   sides[1].ep->Listen(4);
   const uint16_t streams = std::min(ao.outbound_streams, ao.max_inbound_streams);
 
-  // Faults, per direction.
+  // Faults, per direction. Without a long partition or long loss bursts the
+  // retransmission limits must never trigger, so a shutdown must complete.
+  bool long_partition = false;
   for (int d = 0; d < 2; ++d) {
     sim::LinkFaults f;
     f.delay = Millis(1 + rng.Below(100));
@@ -131,13 +137,28 @@ Result RunSeed(uint64_t seed, bool trace) {
     if (rng.Chance(0.2)) {
       f.burst_start = rng.Uniform() * 0.02;
       f.burst_length = int(2 + rng.Below(8));
+      // A burst of packets lost in a row can swallow that many successive
+      // retransmissions of one chunk: the limits may then fail it.
+      if (f.burst_length >= 4) long_partition = true;
     }
     if (rng.Chance(0.3)) f.duplicate = rng.Uniform() * 0.1;
     if (rng.Chance(0.2)) f.corrupt = rng.Uniform() * 0.05;
     f.mtu = mtu;
     if (rng.Chance(0.15)) {
       const TimePoint a = TimePoint(Seconds(1 + rng.Below(20)));
-      f.partitions.push_back({a, a + Seconds(1 + rng.Below(rng.Chance(0.3) ? 200 : 10))});
+      const Duration len = Seconds(1 + rng.Below(rng.Chance(0.3) ? 200 : 10));
+      f.partitions.push_back({a, a + len});
+      // Even a second of outage costs several back-offs of the error counter.
+      long_partition = true;
+    }
+    if (trace) {
+      std::printf("faults %d>%d: delay=%lldms jitter=%lldms loss=%.3f burst=%.3fx%d dup=%.3f corrupt=%.3f mtu=%u",
+                  d, 1 - d, (long long)(f.delay.count() / 1000), (long long)(f.jitter.count() / 1000), f.loss,
+                  f.burst_start, f.burst_length, f.duplicate, f.corrupt, f.mtu);
+      for (const auto& [pa, pb] : f.partitions)
+        std::printf(" partition=[%.1f,%.1f)s", double(pa.time_since_epoch().count()) / 1e6,
+                    double(pb.time_since_epoch().count()) / 1e6);
+      std::printf("\n");
     }
     net.SetFaults(sides[d].node, sides[1 - d].node, f);
   }
@@ -155,6 +176,15 @@ Result RunSeed(uint64_t seed, bool trace) {
   const TimePoint end_at = TimePoint(Seconds(rng.Below(5)));
 
   net.on_event = [&](int node, Event& e) {
+    if (trace) {
+      std::printf("%10.6f event @%d %s", double(net.now().time_since_epoch().count()) / 1e6, node,
+                  EventTypeName(e.type));
+      if (e.type == EventType::kDataArrived)
+        std::printf(" sid=%u ppid=%u %s%zu bytes%s", e.message.stream, e.message.ppid, e.message.unordered ? "U " : "",
+                    e.message.data.size(), e.message.partial ? " (partial)" : "");
+      if (!e.detail.empty()) std::printf(" (%s)", e.detail.c_str());
+      std::printf("\n");
+    }
     Side& me = sides[node];
     Side& other = sides[1 - node];
     switch (e.type) {
@@ -171,6 +201,20 @@ Result RunSeed(uint64_t seed, bool trace) {
       case EventType::kCannotStart: me.cannot_start = true; break;
       case EventType::kDataArrived: {
         if (me.lost) res.Fail("data delivered after the association was lost");
+        // Partial delivery: pieces of one message, nothing else of the
+        // stream in between.
+        auto pit = me.partial.find(e.message.stream);
+        if (pit != me.partial.end()) {
+          if (pit->second.ppid != e.message.ppid || pit->second.unordered != e.message.unordered)
+            res.Fail("another message interleaved with a partial delivery on stream " + std::to_string(e.message.stream));
+          pit->second.data.insert(pit->second.data.end(), e.message.data.begin(), e.message.data.end());
+          if (e.message.partial) break;
+          e.message.data = std::move(pit->second.data);
+          me.partial.erase(pit);
+        } else if (e.message.partial) {
+          me.partial[e.message.stream] = e.message;
+          break;
+        }
         const uint32_t idx = e.message.ppid;
         if (idx >= me.received_count.size()) {
           res.Fail("unknown message index " + std::to_string(idx));
@@ -252,6 +296,12 @@ Result RunSeed(uint64_t seed, bool trace) {
     // A side whose peer vanished can only learn through its limits; both
     // must have closed by the bound.
     res.Fail("association neither completed nor failed within " + std::to_string(3600) + " s");
+    return res;
+  }
+  if (ending < 2 && !long_partition && sides[0].up && sides[1].up &&
+      !(sides[0].shutdown_complete && sides[1].shutdown_complete)) {
+    res.Fail("graceful shutdown did not complete without a long partition or loss burst (A: " +
+             std::string(sides[0].lost ? "lost" : "not lost") + ", Z: " + (sides[1].lost ? "lost" : "not lost") + ")");
     return res;
   }
   if (sides[0].shutdown_complete && sides[1].shutdown_complete) {

@@ -81,6 +81,7 @@ void Association::Emit(EventType t, std::string detail, uint16_t cause) {
 void Association::StopAllTimers() {
   timers_.fill(kNever);
   path_.heartbeat_due = kNever;
+  path_.heartbeat_timeout = kNever;
   path_.t3_deadline = kNever;
 }
 
@@ -107,7 +108,7 @@ void Association::InitPeerState(uint32_t peer_tag, uint32_t peer_initial_tsn, ui
                                 uint16_t is) {
   peer_tag_ = peer_tag;
   tracker_.Reset(Tsn(peer_initial_tsn));
-  reassembly_.Reset(is);
+  reassembly_.Reset(is, opts_.receive_buffer / 2);
   peer_rwnd_ = peer_rwnd;
   path_.ssthresh = peer_rwnd;  // 7.2.1: initial ssthresh may be the peer's rwnd
   inbound_streams_ = is;
@@ -398,7 +399,16 @@ bool Association::HandleData(TimePoint now, const DataChunk& d, bool& immediate)
   const UnwrappedTsn u = tracker_.Unwrap(d.tsn);
   const size_t used = reassembly_.buffered_bytes() + undelivered_bytes_;
   const bool fills_next = u == tracker_.unwrapped_cumulative() + 1;
-  if ((used + d.payload.size() > opts_.receive_buffer && !(fills_next && d.beginning() && d.ending())) ||
+  // 6.2: once the window is 0, DATA above the highest TSN received is
+  // dropped. A TSN that fills a gap below it is still taken: it can only
+  // complete what is buffered (or start a partial delivery), never add new
+  // spans, so memory stays bounded (buffer + one chunk) and a full buffer
+  // cannot deadlock.
+  // The next piece of a partial delivery is taken too: it is handed to the
+  // user at once, and without it a buffer full of messages waiting behind
+  // the partially delivered one could never drain.
+  const bool window_closed = used >= opts_.receive_buffer;
+  if ((window_closed && u > tracker_.highest_received() && !reassembly_.ContinuesPartialDelivery(u)) ||
       u > tracker_.unwrapped_cumulative() + 0x10000 ||
       (tracker_.gap_block_count() >= 1024 && !fills_next)) {
     // 6.2: no room. Drop it unacknowledged and report the window at once.
@@ -450,8 +460,10 @@ void Association::HandleSack(TimePoint now, const SackChunk& s) {
     return;
   }
   if (r.ignored) return;
+  last_sack_at_ = now;
   // 6.2.1: rwnd = a_rwnd - bytes still in flight.
   peer_rwnd_ = s.a_rwnd > rtx_.flight_size() ? s.a_rwnd - rtx_.flight_size() : 0;
+  if (peer_rwnd_ > 0) probing_ = false;
   if (r.rtt && now - last_rtt_sample_ >= path_.rto.srtt()) {
     path_.rto.OnMeasurement(*r.rtt);   // at most one sample per round trip
     last_rtt_sample_ = now;
@@ -479,8 +491,10 @@ void Association::HandleSack(TimePoint now, const SackChunk& s) {
   // outstanding TSN was acknowledged: restart T3 with the current RTO.
   if (rtx_.empty()) {
     path_.t3_deadline = kNever;
+    t3_probe_timer_ = false;
   } else if (r.cum_advanced) {
     path_.t3_deadline = now + path_.rto.rto();
+    t3_started_at_ = now;
   }
   MaybeProgressShutdown(now);
 }
@@ -498,6 +512,7 @@ void Association::HandleHeartbeatAck(TimePoint now, const HeartbeatAckChunk& h) 
   const int64_t sent = int64_t((uint64_t(Load32(info->data() + 4)) << 32) | Load32(info->data() + 8));
   if (nonce != heartbeat_nonce_ || !path_.heartbeat_outstanding) return;
   path_.heartbeat_outstanding = false;
+  path_.heartbeat_timeout = kNever;
   path_.rto.OnMeasurement(now - TimePoint(Duration(sent)));
   path_.error_count = 0;
   path_.active = true;
@@ -564,6 +579,7 @@ void Association::HandleShutdown(TimePoint now, const ShutdownChunk& s) {
     case State::kShutdownSent:
       // 9.2: both sides sent SHUTDOWN: answer with SHUTDOWN ACK.
       SetState(State::kShutdownAckSent);
+      path_.heartbeat_due = kNever;
       send_shutdown_ack_ = true;
       StopTimer(Timer::kT2Shutdown);
       StartTimer(Timer::kT2Shutdown, now + path_.rto.rto());
@@ -644,11 +660,14 @@ void Association::MaybeProgressShutdown(TimePoint now) {
   if (state_ == State::kShutdownPending) {
     // 9.2: all data acknowledged: send SHUTDOWN, start T2 and T5.
     SetState(State::kShutdownSent);
+    path_.heartbeat_due = kNever;
     send_shutdown_ = true;
     StartTimer(Timer::kT2Shutdown, now + path_.rto.rto());
-    StartTimer(Timer::kT5ShutdownGuard, now + 5 * opts_.rto_max);
+    StartTimer(Timer::kT5ShutdownGuard,
+               now + (opts_.shutdown_guard.count() > 0 ? opts_.shutdown_guard : 5 * opts_.rto_max));
   } else if (state_ == State::kShutdownReceived) {
     SetState(State::kShutdownAckSent);
+    path_.heartbeat_due = kNever;
     send_shutdown_ack_ = true;
     StartTimer(Timer::kT2Shutdown, now + path_.rto.rto());
   }
@@ -727,23 +746,38 @@ bool Association::CountError(TimePoint) {
 }
 
 void Association::OnT3Expiry(TimePoint now) {
+  if (rtx_.empty()) {
+    // The zero window probe timer (see WriteDataChunks): send the probe.
+    t3_probe_timer_ = false;
+    probe_due_ = true;
+    return;
+  }
+  // 6.1 A: while SACKs keep coming, unanswered window probes are not errors.
+  const bool probe_answered = probing_ && last_sack_at_ >= t3_started_at_;
   // 6.3.3: E1 cwnd, E2 back off, E3 retransmit.
   ++stats_.t3_expiries;
   path_.OnT3Expiry();
   path_.rto.Backoff();
   fast_recovery_ = false;
-  if (!CountError(now)) return;
+  if (!probe_answered && !CountError(now)) return;
   rtx_.MarkAllForRetransmit();
   burst_budget_ = 1;
 }
 
+void Association::OnHeartbeatTimeout(TimePoint now) {
+  // 8.3: a HEARTBEAT not acknowledged within one RTO is an error.
+  path_.heartbeat_timeout = kNever;
+  if (!path_.heartbeat_outstanding) return;
+  path_.heartbeat_outstanding = false;
+  path_.rto.Backoff();
+  CountError(now);
+}
+
 void Association::OnHeartbeatTimer(TimePoint now) {
-  if (path_.heartbeat_outstanding) {
-    // 8.3: an unanswered HEARTBEAT counts as an error and backs off the RTO.
-    path_.heartbeat_outstanding = false;
-    path_.rto.Backoff();
-    if (!CountError(now)) return;
-  }
+  // Once SHUTDOWN or SHUTDOWN ACK is out, T2 and T5 watch the peer; a
+  // HEARTBEAT now could only reach a peer that already closed (and draw an
+  // ABORT instead of the SHUTDOWN COMPLETE that T2 would recover).
+  if (state_ == State::kShutdownSent || state_ == State::kShutdownAckSent) return;
   // Only idle paths need a heartbeat; with data in flight T3 detects loss.
   if (rtx_.empty()) send_heartbeat_ = true;
   ScheduleHeartbeat(now);
@@ -790,6 +824,10 @@ void Association::HandleTimeout(TimePoint now) {
     OnT3Expiry(now);
     if (closed()) return;
   }
+  if (path_.heartbeat_timeout <= now) {
+    OnHeartbeatTimeout(now);
+    if (closed()) return;
+  }
   if (path_.heartbeat_due <= now) {
     path_.heartbeat_due = kNever;
     OnHeartbeatTimer(now);
@@ -803,6 +841,7 @@ TimePoint Association::NextDeadline() const {
   for (TimePoint d : timers_) t = std::min(t, d);
   t = std::min(t, path_.t3_deadline);
   t = std::min(t, path_.heartbeat_due);
+  t = std::min(t, path_.heartbeat_timeout);
   if (!closed() && tracker_.sack_pending()) t = std::min(t, std::max(tracker_.ack_deadline(), TimePoint()));
   return t;
 }
@@ -835,28 +874,49 @@ bool Association::WriteDataChunks(TimePoint now, PacketWriter& pw, bool& wrote_d
     ++stats_.data_chunks_sent;
     wrote_data = true;
   };
-  // Retransmissions first (6.3.3 E3, 7.2.4): a fast retransmission may
-  // exceed cwnd for one packet; T3 retransmissions obey it.
+  // Retransmissions first (6.3.3 E3, 7.2.4): chunks marked by fast
+  // retransmit go out in one packet even beyond cwnd; all other
+  // retransmissions obey cwnd like new data.
+  bool fast_packet = false;
   while (TxChunk* c = rtx_.NextRetransmit()) {
     if (!fits(c->fragment.length)) break;
-    if (wrote_data && rtx_.flight_size() >= path_.cwnd && !c->fast_retransmitted) break;
+    const bool fast = c->fast_rtx_pending && (!wrote_data || fast_packet);
+    if (!fast && rtx_.flight_size() >= path_.cwnd) break;
+    fast_packet = fast_packet || fast;
     rtx_.MarkSent(*c, now);
     write(*c);
+    if (!fast && rtx_.flight_size() > path_.cwnd + path_.mtu) ++stats_.cwnd_violations;
   }
   if (rtx_.has_retransmits() && wrote_data) return true;  // retransmissions before new data
   // New data, within cwnd (6.1 B: flight < cwnd before sending) and the
   // peer's rwnd (6.1 A), except a zero window probe when nothing is in flight.
   if (burst_budget_ <= 0) return wrote_data;
+  // Nagle-like delay (nodelay off): while data is in flight, hold new data
+  // until a full chunk's worth is queued. Decided once per packet, so what
+  // is released after an ack goes out together.
+  if (!opts_.nodelay && rtx_.flight_size() > 0 && send_queue_.pending_bytes() < max_payload &&
+      state_ == State::kEstablished)
+    return wrote_data;
   while (!send_queue_.empty()) {
     const size_t next = send_queue_.NextFragmentSize(max_payload);
     if (!fits(next)) break;
     if (rtx_.flight_size() >= path_.cwnd) break;
     if (next > peer_rwnd_ && rtx_.flight_size() > 0) break;
-    if (next > peer_rwnd_ && peer_rwnd_ == 0 && wrote_data) break;
-    // Nagle-like delay: hold a small tail while data is in flight.
-    if (!opts_.nodelay && rtx_.flight_size() > 0 && next < max_payload && state_ == State::kEstablished &&
-        send_queue_.pending_bytes() < max_payload)
-      break;
+    if (next > peer_rwnd_) {
+      // 6.1 A: a closed window. One probe chunk may be in flight; the
+      // first goes one RTO after the window closed (the T3 timer, armed
+      // here, serves as the probe timer while nothing is outstanding).
+      if (wrote_data) break;
+      if (!probe_due_) {
+        if (path_.t3_deadline == kNever) {
+          path_.t3_deadline = now + path_.rto.rto();
+          t3_probe_timer_ = true;
+        }
+        break;
+      }
+      probe_due_ = false;
+      probing_ = true;
+    }
     const TxChunk& c = rtx_.Add(send_queue_.Produce(max_payload), now);
     peer_rwnd_ = peer_rwnd_ > c.fragment.length ? peer_rwnd_ - c.fragment.length : 0;
     if (rtx_.flight_size() > path_.cwnd + path_.mtu) ++stats_.cwnd_violations;
@@ -883,7 +943,9 @@ size_t Association::PollTransmit(TimePoint now, MutableByteView buf) {
     // INIT goes alone with tag 0 (8.5.1 A).
     send_init_ = false;
     PacketWriter pw(buf, local_port_, path_.address.port, VerificationTag(0));
-    InitChunk init{0, VerificationTag(my_tag_), LocalRwnd(), opts_.outbound_streams, opts_.max_inbound_streams,
+    // Section 6: never advertise less than 1500 bytes in INIT.
+    InitChunk init{0, VerificationTag(my_tag_), std::max<uint32_t>(LocalRwnd(), 1500), opts_.outbound_streams,
+                   opts_.max_inbound_streams,
                    Tsn(my_initial_tsn_), {}};
     Writer& w = pw.writer();
     const size_t mark = init.BeginSerialize(w);
@@ -950,6 +1012,7 @@ size_t Association::PollTransmit(TimePoint now, MutableByteView buf) {
       SerializeParameter(HeartbeatInfoParameter{info}, pw.writer());
       pw.writer().EndChunk(mark);
       path_.heartbeat_outstanding = true;
+      path_.heartbeat_timeout = now + path_.rto.rto();
     }
     if (can_send_data) {
       bool wrote_data = false;
@@ -958,7 +1021,12 @@ size_t Association::PollTransmit(TimePoint now, MutableByteView buf) {
         --burst_budget_;
         path_.last_activity = now;
         // 6.3.2 R1: start T3 if it is not running.
-        if (path_.t3_deadline == kNever) path_.t3_deadline = now + path_.rto.rto();
+        // (A running zero-window probe timer is replaced by T3 proper.)
+        if (path_.t3_deadline == kNever || t3_probe_timer_) {
+          path_.t3_deadline = now + path_.rto.rto();
+          t3_started_at_ = now;
+          t3_probe_timer_ = false;
+        }
       }
     }
   }

@@ -104,6 +104,7 @@ class Association {
   void MaybeProgressShutdown(TimePoint now);
   void OnT3Expiry(TimePoint now);
   void OnHeartbeatTimer(TimePoint now);
+  void OnHeartbeatTimeout(TimePoint now);
   // Increments the association and path error counters; fails the
   // association beyond Association.Max.Retrans. Returns false if it failed.
   bool CountError(TimePoint now);
@@ -143,6 +144,12 @@ class Association {
   bool fast_recovery_ = false;
   UnwrappedTsn fast_recovery_exit_ = 0;
   TimePoint last_rtt_sample_{};
+  // Zero window probing (6.1 A).
+  bool probe_due_ = false;
+  bool probing_ = false;
+  TimePoint last_sack_at_{};
+  TimePoint t3_started_at_{};
+  bool t3_probe_timer_ = false;      // T3 is armed as the zero window probe timer
   int burst_budget_ = 0;
 
   DataTracker tracker_;

@@ -338,7 +338,8 @@ void Endpoint::AnswerInit(TimePoint now, const TransportAddress& src, ByteView p
   std::vector<uint8_t> buf(64 + CookieSigner::kSize + unrecognized.size());
   PacketWriter pw(buf, options_.local_port, src.port, VerificationTag(peer_tag));
   Writer& w = pw.writer();
-  InitAckChunk ack{0, VerificationTag(c.my_tag), uint32_t(std::min<size_t>(ao.receive_buffer, 0xFFFFFFFF)),
+  // Section 6: never advertise less than 1500 bytes in INIT ACK.
+  InitAckChunk ack{0, VerificationTag(c.my_tag), uint32_t(std::clamp<size_t>(ao.receive_buffer, 1500, 0xFFFFFFFF)),
                    c.outbound_streams, ao.max_inbound_streams, Tsn(c.my_initial_tsn), {}};
   const size_t mark = ack.BeginSerialize(w);
   SerializeParameter(StateCookieParameter{cookie}, w);
@@ -495,7 +496,11 @@ std::optional<Endpoint::Transmit> Endpoint::PollTransmit(TimePoint now, MutableB
     }
     ready_.pop_front();
     in_ready_[id] = false;
-    if (a->closed()) Reap(id);
+    if (a->closed()) {
+      Reap(id);
+    } else {
+      Reschedule(id, *a);  // polling may arm a timer (the zero window probe)
+    }
   }
   return std::nullopt;
 }

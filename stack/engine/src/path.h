@@ -63,7 +63,8 @@ struct Path {
   TimePoint t3_deadline = kNever;
   // Heartbeat (8.3).
   TimePoint last_activity{};
-  TimePoint heartbeat_due = kNever;
+  TimePoint heartbeat_due = kNever;       // next HEARTBEAT on an idle path
+  TimePoint heartbeat_timeout = kNever;   // the outstanding one counts as an error
   bool heartbeat_outstanding = false;
 
   // 7.2.1: initial cwnd = min(4 * MTU, max(2 * MTU, 4380)).
@@ -80,6 +81,7 @@ struct Path {
     error_count = 0;
     active = true;
     heartbeat_due = kNever;
+    heartbeat_timeout = kNever;
     heartbeat_outstanding = false;
     t3_deadline = kNever;
   }

@@ -29,6 +29,7 @@ void RetransmissionQueue::MarkSent(TxChunk& c, TimePoint now) {
     --retransmit_count_;
     ++retransmissions_;
   }
+  c.fast_rtx_pending = false;
   c.sent_at = now;
   if (c.transmissions < 255) ++c.transmissions;
   c.misses = 0;
@@ -90,6 +91,7 @@ SackResult RetransmissionQueue::HandleSack(const proto::SackChunk& sack, TimePoi
       RemoveFromFlight(c);
       if (c.needs_retransmit) {
         c.needs_retransmit = false;
+        c.fast_rtx_pending = false;
         --retransmit_count_;
       }
       if (c.transmissions == 1 && !r.rtt) r.rtt = now - c.sent_at;
@@ -105,6 +107,7 @@ SackResult RetransmissionQueue::HandleSack(const proto::SackChunk& sack, TimePoi
     if (in_fast_recovery && fast_recovery_exit && c.tsn <= *fast_recovery_exit && c.fast_retransmitted) continue;
     if (++c.misses >= 3 && !c.fast_retransmitted) {
       c.fast_retransmitted = true;
+      c.fast_rtx_pending = true;
       c.needs_retransmit = true;
       ++retransmit_count_;
       RemoveFromFlight(c);
@@ -118,6 +121,7 @@ void RetransmissionQueue::MarkAllForRetransmit() {
   for (TxChunk& c : chunks_) {
     if (c.acked) continue;
     RemoveFromFlight(c);
+    c.fast_rtx_pending = false;
     if (!c.needs_retransmit) {
       c.needs_retransmit = true;
       ++retransmit_count_;

@@ -24,6 +24,7 @@ struct TxChunk {
   bool in_flight = false;          // counted in the flight size
   bool needs_retransmit = false;
   bool fast_retransmitted = false; // 7.2.4: at most once per chunk
+  bool fast_rtx_pending = false;   // marked by fast retransmit, not yet resent
   uint8_t misses = 0;
 };
 

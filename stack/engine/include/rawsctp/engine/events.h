@@ -27,6 +27,11 @@ struct Message {
   uint16_t stream = 0;
   uint32_t ppid = 0;        // host byte order
   bool unordered = false;
+  // Partial delivery: a message larger than the partial delivery point
+  // (half the receive buffer) arrives in pieces; every piece but the last
+  // has `partial` set, and no other message of the same stream comes
+  // between them.
+  bool partial = false;
   std::vector<uint8_t> data;
 };
 

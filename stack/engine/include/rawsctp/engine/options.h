@@ -39,6 +39,9 @@ struct AssociationOptions {
   Duration delayed_ack_timeout = Millis(200);
   // Max.Burst (7.2.4 / RFC 9260 16): packets sent in one go after an ack.
   int max_burst = 4;
+  // T5-shutdown-guard (9.2): bounds the whole shutdown; 0 means the
+  // recommended 5 * RTO.Max.
+  Duration shutdown_guard{};
   // Largest user message accepted by Send().
   size_t max_message_size = 1 << 24;
 
