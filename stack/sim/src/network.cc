@@ -58,7 +58,7 @@ void Network::Send(int from, const engine::TransportAddress& to, std::vector<uin
     if (burst == 0) burst = f.burst_length;
     --burst;
     ++dropped_;
-    record("lost");
+    record("burst-lost");
     return;
   }
   if (f.loss > 0 && Uniform() < f.loss) {

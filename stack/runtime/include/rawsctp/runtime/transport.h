@@ -1,0 +1,95 @@
+// Transport adapters: move IP payloads (an SCTP packet, or any other IP
+// protocol's) between this host and a peer address. They know nothing of
+// SCTP; the runtime (endpoint.h) puts them under an engine::Endpoint.
+//
+//   raw IP  socket(AF_INET[6], SOCK_RAW, protocol): the payload is the IP
+//           payload; the kernel writes the IP header on send and (IPv4)
+//           hands it to us on receive. Needs CAP_NET_RAW.
+//   UDP     RFC 6951 encapsulation: the payload is the UDP payload. The
+//           datagram's UDP source port is reported so that the caller can
+//           learn the peer's encapsulation port (RFC 6951 5.4).
+//
+// Adapters are non-blocking: the caller waits for native_handle() to become
+// readable (the runtime uses Asio's async_wait) and then calls receive().
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "rawsctp/proto/bytes.h"
+#include "rawsctp/proto/ip.h"
+
+namespace rawsctp::transport {
+
+struct Datagram {
+  proto::IpAddress source;
+  proto::IpAddress destination;   // the local address it was sent to
+  uint16_t source_port = 0;       // UDP adapter: the UDP source port; raw IP: 0
+  proto::ByteView payload;        // valid during the callback only
+};
+
+struct AdapterCounters {
+  uint64_t datagrams_received = 0, datagrams_sent = 0;
+  uint64_t bytes_received = 0, bytes_sent = 0;
+  uint64_t receive_errors = 0;      // unparsable, truncated or foreign datagrams
+  uint64_t send_dropped = 0;        // socket buffer full (EAGAIN/ENOBUFS): lost like on a wire
+  uint64_t send_errors = 0;         // other send failures
+};
+
+class Adapter {
+ public:
+  virtual ~Adapter() = default;
+  // The descriptor to wait on for readability.
+  virtual int native_handle() const = 0;
+  // 4 or 6.
+  virtual uint8_t family() const = 0;
+  // Bytes below the payload on the wire: IP header, plus 8 for UDP.
+  virtual uint32_t header_overhead() const = 0;
+  // "raw IPv4 protocol 253", "UDP/IPv4 port 9899", ...
+  virtual std::string Describe() const = 0;
+  // UDP: the local port (useful when 0 was asked for). Raw IP: 0.
+  virtual uint16_t local_port() const { return 0; }
+
+  // Reads up to `max` waiting datagrams without blocking and calls `on` for
+  // each. Returns how many were read; 0 when none was waiting. A socket
+  // error other than "would block" is returned in `ec`.
+  virtual size_t Receive(const std::function<void(const Datagram&)>& on, size_t max, std::error_code& ec) = 0;
+  // Sends one payload to `to` (`port` is the UDP destination port; raw IP
+  // ignores it). A full socket buffer drops the datagram (counted), as a
+  // congested link would; other errors are returned.
+  virtual std::error_code Send(const proto::IpAddress& to, uint16_t port, proto::ByteView payload) = 0;
+
+  const AdapterCounters& counters() const { return counters_; }
+
+ protected:
+  AdapterCounters counters_;
+};
+
+struct RawOptions {
+  uint8_t family = 4;             // 4 or 6
+  uint8_t protocol = 132;         // 132 (SCTP), 253/254 (RFC 3692 experiments), ...
+  proto::IpAddress bind;          // family 0: any
+};
+
+struct UdpOptions {
+  uint8_t family = 4;
+  uint16_t port = proto::kSctpUdpPort;   // 0: ephemeral
+  proto::IpAddress bind;
+};
+
+// On failure: nullptr, `ec` set and `detail` a message for people. Without
+// CAP_NET_RAW, `ec` is rawsctp::errc::needs_cap_net_raw and `detail` names
+// the capability, the setcap command and --transport udp.
+std::unique_ptr<Adapter> OpenRaw(const RawOptions& options, std::error_code& ec, std::string& detail);
+std::unique_ptr<Adapter> OpenUdp(const UdpOptions& options, std::error_code& ec, std::string& detail);
+
+// True if the kernel has SCTP loaded (/proc/net/sctp exists; the environment
+// variable RAWSCTP_PROC_NET_SCTP overrides the path, for tests).
+bool KernelSctpLoaded();
+// The warning printed once when protocol 132 meets a kernel SCTP.
+const char* KernelSctpWarning();
+
+}  // namespace rawsctp::transport

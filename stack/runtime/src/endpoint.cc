@@ -1,0 +1,702 @@
+#include "rawsctp/runtime/endpoint.h"
+
+#include <netdb.h>
+#include <openssl/rand.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace rawsctp {
+namespace detail {
+
+namespace {
+
+// engine::Random from OpenSSL's CSPRNG, drawn 64 words at a time.
+class OpenSslRandom final : public engine::Random {
+ public:
+  uint32_t U32() override {
+    if (next_ == words_.size()) {
+      if (RAND_bytes(reinterpret_cast<unsigned char*>(words_.data()), int(sizeof(words_))) != 1) {
+        throw std::runtime_error("RAND_bytes failed");
+      }
+      next_ = 0;
+    }
+    return words_[next_++];
+  }
+
+ private:
+  std::array<uint32_t, 64> words_{};
+  size_t next_ = words_.size();
+};
+
+std::error_code FromSendStatus(engine::SendStatus s) {
+  switch (s) {
+    case engine::SendStatus::kOk: return {};
+    case engine::SendStatus::kWouldBlock: return make_error_code(errc::transport_error);  // not reported
+    case engine::SendStatus::kInvalidStream: return make_error_code(errc::invalid_stream);
+    case engine::SendStatus::kNotConnected: return make_error_code(errc::not_connected);
+    case engine::SendStatus::kMessageTooBig: return make_error_code(errc::message_too_big);
+    case engine::SendStatus::kEmpty: return make_error_code(errc::empty_message);
+  }
+  return make_error_code(errc::not_connected);
+}
+
+// Resolves HOST to its first IPv4 or IPv6 address (blocking for names).
+proto::IpAddress Resolve(const std::string& host) {
+  proto::IpAddress a = engine::ParseIpAddress(host);
+  if (a.family) return a;
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res) return a;
+  for (addrinfo* p = res; p; p = p->ai_next) {
+    if (p->ai_family == AF_INET) {
+      a.family = 4;
+      std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in*>(p->ai_addr)->sin_addr, 4);
+      break;
+    }
+    if (p->ai_family == AF_INET6) {
+      a.family = 6;
+      std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in6*>(p->ai_addr)->sin6_addr, 16);
+      break;
+    }
+  }
+  ::freeaddrinfo(res);
+  return a;
+}
+
+}  // namespace
+
+struct assoc_state {
+  engine::AssocId id = engine::kNoAssoc;
+  engine::TransportAddress peer;
+  bool up = false;
+  bool closed = false;
+  std::error_code reason;
+  std::string detail;
+  std::deque<message> inbox;
+  std::deque<receive_handler> receivers;
+  struct pending_send {
+    uint16_t stream;
+    uint32_t ppid;
+    asio::const_buffer data;
+    bool unordered;
+    send_handler h;
+  };
+  std::deque<pending_send> sends;
+  connect_handler connect;
+  std::vector<send_handler> shutdowns;
+  bool shutdown_requested = false;
+  bool shutdown_issued = false;
+  std::optional<engine::AssociationStats> last_stats;
+  uint64_t send_failed = 0;
+};
+
+class endpoint_impl : public std::enable_shared_from_this<endpoint_impl> {
+ public:
+  endpoint_impl(asio::io_context& io, endpoint_options options) : io_(io), options_(std::move(options)), timer_(io) {}
+
+  // Opens the adapters and the engine. Returns false with ec/detail set.
+  bool Open(std::error_code& ec, std::string& detail);
+  void Start();
+
+  asio::io_context::executor_type executor() const { return io_.get_executor(); }
+  uint16_t local_port() const { return engine_->local_port(); }
+  std::string Describe() const;
+  const engine::EndpointCounters& counters() const { return engine_->counters(); }
+  std::vector<transport::AdapterCounters> transport_counters() const {
+    std::vector<transport::AdapterCounters> v;
+    for (const auto& r : readers_) v.push_back(r.adapter->counters());
+    return v;
+  }
+
+  void Listen(size_t backlog) {
+    if (engine_) engine_->Listen(backlog);
+  }
+  void Connect(const std::string& host, uint16_t port, connect_handler h);
+  void Accept(connect_handler h);
+  void Send(const std::shared_ptr<assoc_state>& st, uint16_t stream, uint32_t ppid, asio::const_buffer data,
+            bool unordered, send_handler h);
+  void Receive(const std::shared_ptr<assoc_state>& st, receive_handler h);
+  void Shutdown(const std::shared_ptr<assoc_state>& st, send_handler h);
+  void Abort(const std::shared_ptr<assoc_state>& st, const std::string& reason);
+  std::optional<engine::AssociationStats> Stats(const assoc_state& st) const {
+    if (!st.closed && engine_) {
+      if (auto s = engine_->Stats(st.id)) return s;
+    }
+    return st.last_stats;
+  }
+  void Close();
+
+ private:
+  struct reader {
+    std::unique_ptr<transport::Adapter> adapter;
+    std::unique_ptr<asio::posix::stream_descriptor> sd;
+  };
+
+  engine::TimePoint Now() const {
+    return engine::TimePoint(
+        std::chrono::duration_cast<engine::Duration>(std::chrono::steady_clock::now() - start_));
+  }
+  void Log(const std::string& s) const {
+    if (options_.log) options_.log(s);
+  }
+  void ArmRead(size_t i);
+  void OnReadable(size_t i);
+  void OnDatagram(size_t i, const transport::Datagram& d, engine::TimePoint now);
+  // After every input: events, queued sends, packets out, the timer.
+  void Flush();
+  void DrainEvents();
+  void RetrySends(engine::TimePoint now);
+  void Transmit(engine::TimePoint now);
+  void ArmTimer();
+  void CloseState(const std::shared_ptr<assoc_state>& st, std::error_code reason, const std::string& detail);
+  void DeliverAccepts();
+  association Handle(const std::shared_ptr<assoc_state>& st) { return association(shared_from_this(), st); }
+
+  asio::io_context& io_;
+  endpoint_options options_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  OpenSslRandom random_;
+  std::unique_ptr<engine::Endpoint> engine_;
+  std::vector<reader> readers_;
+  asio::steady_timer timer_;
+  bool timer_armed_ = false;
+  engine::TimePoint timer_at_{};
+  uint64_t timer_gen_ = 0;
+  bool closed_ = false;
+  bool flushing_ = false;
+  std::vector<uint8_t> txbuf_ = std::vector<uint8_t>(65536);
+  std::unordered_map<engine::AssocId, std::shared_ptr<assoc_state>> assocs_;
+  std::unordered_set<engine::AssocId> blocked_;      // with sends waiting for buffer space
+  std::deque<engine::AssocId> incoming_;            // kIncoming not yet taken by Accept()
+  std::deque<connect_handler> acceptors_;
+  // RFC 6951 5.4: the UDP encapsulation port of each peer, from its datagrams.
+  std::unordered_map<engine::TransportAddress, uint16_t> udp_ports_;
+};
+
+bool endpoint_impl::Open(std::error_code& ec, std::string& detail) {
+  std::vector<proto::IpAddress> binds;
+  for (const auto& b : options_.bind) {
+    const proto::IpAddress a = engine::ParseIpAddress(b);
+    if (!a.family) {
+      ec = make_error_code(errc::bad_address);
+      detail = "bad bind address '" + b + "' (want an IPv4 or IPv6 address)";
+      return false;
+    }
+    bool dup = false;
+    for (const auto& x : binds) dup |= x.family == a.family;
+    if (dup) {
+      Log("only one bind address per family is used for now; ignoring " + b);
+      continue;
+    }
+    binds.push_back(a);
+  }
+  const bool defaults = binds.empty();
+  if (defaults) {
+    proto::IpAddress v4, v6;
+    v4.family = 4;
+    v6.family = 6;
+    binds = {v4, v6};
+  }
+  for (const auto& b : binds) {
+    proto::IpAddress bind = b;
+    const bool any = bind.bytes == std::array<uint8_t, 16>{};
+    if (defaults || any) bind.family = 0;
+    std::unique_ptr<transport::Adapter> a;
+    std::error_code e;
+    std::string d;
+    if (options_.transport == transport_kind::raw) {
+      a = transport::OpenRaw({.family = b.family, .protocol = options_.protocol, .bind = bind}, e, d);
+    } else {
+      a = transport::OpenUdp({.family = b.family, .port = options_.udp_port, .bind = bind}, e, d);
+    }
+    if (!a) {
+      // The IPv6 default is best effort (IPv6 may be disabled).
+      if (defaults && b.family == 6 && e != make_error_code(errc::needs_cap_net_raw)) {
+        Log("no IPv6 transport: " + d);
+        continue;
+      }
+      ec = e;
+      detail = d;
+      return false;
+    }
+    readers_.push_back({std::move(a), nullptr});
+  }
+  uint32_t overhead = 0;
+  for (const auto& r : readers_) overhead = std::max(overhead, r.adapter->header_overhead());
+  engine::EndpointOptions eo;
+  eo.association = options_.association;
+  eo.association.header_overhead = overhead;
+  eo.max_associations = options_.max_associations;
+  eo.local_port = options_.port;
+  if (eo.local_port == 0) eo.local_port = uint16_t(49152 + random_.U32() % 16384);
+  std::array<uint8_t, 32> secret{};
+  if (RAND_bytes(secret.data(), int(secret.size())) != 1) {
+    ec = make_error_code(errc::transport_error);
+    detail = "RAND_bytes failed";
+    return false;
+  }
+  engine_ = std::make_unique<engine::Endpoint>(eo, random_, secret);
+  return true;
+}
+
+void endpoint_impl::Start() {
+  for (size_t i = 0; i < readers_.size(); ++i) {
+    readers_[i].sd = std::make_unique<asio::posix::stream_descriptor>(io_, readers_[i].adapter->native_handle());
+    ArmRead(i);
+  }
+  Log("endpoint: " + Describe());
+}
+
+std::string endpoint_impl::Describe() const {
+  std::string s;
+  for (const auto& r : readers_) s += (s.empty() ? "" : " + ") + r.adapter->Describe();
+  return s + ", SCTP port " + std::to_string(local_port());
+}
+
+void endpoint_impl::ArmRead(size_t i) {
+  readers_[i].sd->async_wait(asio::posix::stream_descriptor::wait_read,
+                             [self = shared_from_this(), i](const boost::system::error_code& ec) {
+                               if (ec || self->closed_) return;
+                               self->OnReadable(i);
+                             });
+}
+
+void endpoint_impl::OnReadable(size_t i) {
+  constexpr size_t kMaxPerTurn = 256;
+  const engine::TimePoint now = Now();
+  std::error_code ec;
+  const size_t n =
+      readers_[i].adapter->Receive([&](const transport::Datagram& d) { OnDatagram(i, d, now); }, kMaxPerTurn, ec);
+  if (ec) Log("receive: " + ec.message());
+  Flush();
+  if (closed_) return;
+  if (n == kMaxPerTurn) {
+    // More may be waiting: come back after the other handlers had a turn.
+    asio::post(io_, [self = shared_from_this(), i] {
+      if (!self->closed_) self->OnReadable(i);
+    });
+  } else {
+    ArmRead(i);
+  }
+}
+
+void endpoint_impl::OnDatagram(size_t i, const transport::Datagram& d, engine::TimePoint now) {
+  if (d.payload.size() < 12) return;
+  const uint16_t sport = proto::Load16(d.payload.data());
+  const uint16_t dport = proto::Load16(d.payload.data() + 2);
+  // Raw sockets see every packet of the protocol: skip other ports early.
+  if (dport != engine_->local_port()) return;
+  const engine::TransportAddress src{d.source, sport};
+  const engine::TransportAddress dst{d.destination, dport};
+  if (options_.transport == transport_kind::udp && d.source_port != 0) {
+    // RFC 6951 5.4 wants the port taken only from packets that pass the
+    // verification-tag check; the engine does not report that yet.
+    udp_ports_[src] = d.source_port;
+  }
+  (void)i;
+  engine_->HandlePacket(now, src, dst, d.payload);
+}
+
+void endpoint_impl::Flush() {
+  if (!engine_ || flushing_) return;
+  flushing_ = true;
+  const engine::TimePoint now = Now();
+  DrainEvents();
+  RetrySends(now);
+  DrainEvents();
+  Transmit(now);
+  DrainEvents();
+  flushing_ = false;
+  if (!closed_) ArmTimer();
+}
+
+void endpoint_impl::DrainEvents() {
+  while (auto e = engine_->PollEvent()) {
+    auto it = assocs_.find(e->assoc);
+    std::shared_ptr<assoc_state> st = it == assocs_.end() ? nullptr : it->second;
+    switch (e->type) {
+      case engine::EventType::kIncoming: {
+        auto s = std::make_shared<assoc_state>();
+        s->id = e->assoc;
+        s->up = true;
+        if (auto p = engine_->PeerAddress(e->assoc)) s->peer = *p;
+        assocs_[e->assoc] = s;
+        incoming_.push_back(e->assoc);
+        Log("association " + std::to_string(e->assoc) + " from " + s->peer.ToString());
+        break;
+      }
+      case engine::EventType::kCommunicationUp:
+        if (st) {
+          st->up = true;
+          Log("association " + std::to_string(e->assoc) + " with " + st->peer.ToString() + " is up");
+          if (st->connect) st->connect.complete({}, Handle(st));
+        }
+        break;
+      case engine::EventType::kRestart:
+        Log("association " + std::to_string(e->assoc) + ": " + e->detail);
+        break;
+      case engine::EventType::kDataArrived:
+        if (st) {
+          message m{std::move(e->message.data), e->message.stream, e->message.ppid, e->message.unordered};
+          if (!st->receivers.empty()) {
+            auto h = std::move(st->receivers.front());
+            st->receivers.pop_front();
+            h.complete({}, std::move(m));
+          } else {
+            st->inbox.push_back(std::move(m));
+          }
+        }
+        break;
+      case engine::EventType::kSendFailed:
+        if (st) ++st->send_failed;
+        Log("association " + std::to_string(e->assoc) + ": a message of " +
+            std::to_string(e->message.data.size()) + " bytes was not delivered");
+        break;
+      case engine::EventType::kPeerError:
+        Log("association " + std::to_string(e->assoc) + ": peer error: " + e->detail);
+        break;
+      case engine::EventType::kCommunicationLost:
+        if (st) CloseState(st, make_error_code(errc::connection_lost), e->detail);
+        break;
+      case engine::EventType::kCannotStart:
+        if (st) CloseState(st, make_error_code(errc::cannot_start), e->detail);
+        break;
+      case engine::EventType::kShutdownComplete:
+        if (st) CloseState(st, make_error_code(errc::shut_down), "shutdown complete");
+        break;
+    }
+  }
+  DeliverAccepts();
+}
+
+void endpoint_impl::DeliverAccepts() {
+  while (!acceptors_.empty() && !incoming_.empty()) {
+    incoming_.pop_front();
+    const auto id = engine_->Accept();  // frees the engine's backlog slot
+    if (!id) continue;
+    auto it = assocs_.find(*id);
+    std::shared_ptr<assoc_state> st;
+    if (it != assocs_.end()) {
+      st = it->second;
+    } else {
+      // Closed before it was accepted: hand it over anyway, closed.
+      st = std::make_shared<assoc_state>();
+      st->id = *id;
+      st->closed = true;
+      st->reason = make_error_code(errc::connection_lost);
+    }
+    auto h = std::move(acceptors_.front());
+    acceptors_.pop_front();
+    h.complete({}, Handle(st));
+  }
+}
+
+void endpoint_impl::CloseState(const std::shared_ptr<assoc_state>& st, std::error_code reason,
+                               const std::string& detail) {
+  if (st->closed) return;
+  if (engine_) {
+    if (auto s = engine_->Stats(st->id)) st->last_stats = s;
+  }
+  st->closed = true;
+  st->reason = reason;
+  st->detail = detail;
+  Log("association " + std::to_string(st->id) + " closed: " + reason.message() +
+      (detail.empty() ? "" : " (" + detail + ")"));
+  if (st->connect) st->connect.complete(reason, association());
+  for (auto& r : st->receivers) r.complete(reason, message{});
+  st->receivers.clear();
+  for (auto& s : st->sends) s.h.complete(reason);
+  st->sends.clear();
+  const std::error_code sd = reason == make_error_code(errc::shut_down) ? std::error_code() : reason;
+  for (auto& h : st->shutdowns) h.complete(sd);
+  st->shutdowns.clear();
+  blocked_.erase(st->id);
+  udp_ports_.erase(st->peer);
+  // Keep it until accepted if it is still in the accept queue.
+  bool queued = false;
+  for (auto id : incoming_) queued |= id == st->id;
+  if (!queued) assocs_.erase(st->id);
+}
+
+void endpoint_impl::RetrySends(engine::TimePoint now) {
+  if (blocked_.empty()) return;
+  std::vector<engine::AssocId> ids(blocked_.begin(), blocked_.end());
+  for (auto id : ids) {
+    auto it = assocs_.find(id);
+    if (it == assocs_.end()) {
+      blocked_.erase(id);
+      continue;
+    }
+    auto st = it->second;
+    while (!st->sends.empty()) {
+      auto& s = st->sends.front();
+      const auto r = engine_->Send(now, id, s.stream, s.ppid,
+                                   proto::ByteView(static_cast<const uint8_t*>(s.data.data()), s.data.size()),
+                                   s.unordered);
+      if (r == engine::SendStatus::kWouldBlock) break;
+      auto h = std::move(s.h);
+      st->sends.pop_front();
+      h.complete(FromSendStatus(r));
+    }
+    if (st->sends.empty()) {
+      blocked_.erase(id);
+      if (st->shutdown_requested && !st->shutdown_issued) {
+        st->shutdown_issued = true;
+        engine_->Shutdown(now, id);
+      }
+    }
+  }
+}
+
+void endpoint_impl::Transmit(engine::TimePoint now) {
+  while (auto t = engine_->PollTransmit(now, txbuf_)) {
+    transport::Adapter* a = nullptr;
+    for (auto& r : readers_) {
+      if (r.adapter->family() == t->destination.ip.family) {
+        a = r.adapter.get();
+        break;
+      }
+    }
+    if (!a) continue;  // no socket of that family: as if lost
+    uint16_t port = 0;
+    if (options_.transport == transport_kind::udp) {
+      auto it = udp_ports_.find(t->destination);
+      port = it != udp_ports_.end() ? it->second : options_.udp_remote_port;
+    }
+    if (auto ec = a->Send(t->destination.ip, port, std::span(txbuf_).first(t->size))) {
+      Log("send to " + t->destination.ToString() + ": " + ec.message());
+    }
+  }
+}
+
+void endpoint_impl::ArmTimer() {
+  const engine::TimePoint next = engine_->NextTimeout();
+  if (next == engine::kNever) {
+    if (timer_armed_) {
+      timer_armed_ = false;
+      ++timer_gen_;
+      timer_.cancel();
+    }
+    return;
+  }
+  if (timer_armed_ && next == timer_at_) return;
+  timer_armed_ = true;
+  timer_at_ = next;
+  const uint64_t gen = ++timer_gen_;
+  timer_.expires_at(start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(next.time_since_epoch()));
+  timer_.async_wait([self = shared_from_this(), gen](const boost::system::error_code& ec) {
+    if (ec || self->closed_ || gen != self->timer_gen_) return;
+    self->timer_armed_ = false;
+    self->engine_->HandleTimeout(self->Now());
+    self->Flush();
+  });
+}
+
+void endpoint_impl::Connect(const std::string& host, uint16_t port, connect_handler h) {
+  if (closed_) return h.complete(make_error_code(errc::endpoint_closed), association());
+  const proto::IpAddress ip = Resolve(host);
+  if (!ip.family) return h.complete(make_error_code(errc::bad_address), association());
+  const engine::TransportAddress peer{ip, port};
+  bool have_family = false;
+  for (const auto& r : readers_) have_family |= r.adapter->family() == ip.family;
+  if (!have_family) return h.complete(make_error_code(errc::bad_address), association());
+  engine::AssociationOptions ao = engine_->options().association;
+  for (const auto& r : readers_) {
+    if (r.adapter->family() == ip.family) ao.header_overhead = r.adapter->header_overhead();
+  }
+  const engine::AssocId id = engine_->Connect(Now(), peer, ao);
+  if (id == engine::kNoAssoc) {
+    const bool exists = [&] {
+      for (const auto& [i, s] : assocs_) {
+        if (s->peer == peer && !s->closed) return true;
+      }
+      return false;
+    }();
+    return h.complete(make_error_code(exists ? errc::already_connected : errc::association_limit), association());
+  }
+  auto st = std::make_shared<assoc_state>();
+  st->id = id;
+  st->peer = peer;
+  st->connect = std::move(h);
+  assocs_[id] = st;
+  Log("connecting to " + peer.ToString() + " (association " + std::to_string(id) + ")");
+  Flush();
+}
+
+void endpoint_impl::Accept(connect_handler h) {
+  if (closed_) return h.complete(make_error_code(errc::endpoint_closed), association());
+  if (!engine_->listening()) return h.complete(make_error_code(errc::not_listening), association());
+  acceptors_.push_back(std::move(h));
+  DeliverAccepts();
+}
+
+void endpoint_impl::Send(const std::shared_ptr<assoc_state>& st, uint16_t stream, uint32_t ppid,
+                         asio::const_buffer data, bool unordered, send_handler h) {
+  if (closed_) return h.complete(make_error_code(errc::endpoint_closed));
+  if (!st) return h.complete(make_error_code(errc::not_connected));
+  if (st->closed) return h.complete(st->reason == make_error_code(errc::shut_down) ? make_error_code(errc::not_connected)
+                                                                                   : st->reason);
+  if (st->shutdown_requested) return h.complete(make_error_code(errc::not_connected));
+  if (st->sends.empty()) {
+    const auto r = engine_->Send(Now(), st->id, stream, ppid,
+                                 proto::ByteView(static_cast<const uint8_t*>(data.data()), data.size()), unordered);
+    if (r != engine::SendStatus::kWouldBlock) {
+      h.complete(FromSendStatus(r));
+      Flush();
+      return;
+    }
+  }
+  st->sends.push_back({stream, ppid, data, unordered, std::move(h)});
+  blocked_.insert(st->id);
+  Flush();
+}
+
+void endpoint_impl::Receive(const std::shared_ptr<assoc_state>& st, receive_handler h) {
+  if (!st) return h.complete(make_error_code(errc::not_connected), message{});
+  if (!st->inbox.empty()) {
+    message m = std::move(st->inbox.front());
+    st->inbox.pop_front();
+    return h.complete({}, std::move(m));
+  }
+  if (st->closed) return h.complete(st->reason, message{});
+  if (closed_) return h.complete(make_error_code(errc::endpoint_closed), message{});
+  st->receivers.push_back(std::move(h));
+}
+
+void endpoint_impl::Shutdown(const std::shared_ptr<assoc_state>& st, send_handler h) {
+  if (!st) return h.complete(make_error_code(errc::not_connected));
+  if (st->closed) {
+    return h.complete(st->reason == make_error_code(errc::shut_down) ? std::error_code() : st->reason);
+  }
+  if (closed_) return h.complete(make_error_code(errc::endpoint_closed));
+  st->shutdowns.push_back(std::move(h));
+  if (!st->shutdown_requested) {
+    st->shutdown_requested = true;
+    if (st->sends.empty()) {
+      st->shutdown_issued = true;
+      engine_->Shutdown(Now(), st->id);
+    }
+  }
+  Flush();
+}
+
+void endpoint_impl::Abort(const std::shared_ptr<assoc_state>& st, const std::string& reason) {
+  if (!st || st->closed || closed_) return;
+  engine_->Abort(Now(), st->id, reason);
+  Flush();
+}
+
+void endpoint_impl::Close() {
+  if (closed_) return;
+  if (engine_) {
+    const engine::TimePoint now = Now();
+    for (auto id : engine_->associations()) engine_->Abort(now, id, "endpoint closed");
+    Flush();  // sends the ABORTs, closes the states with connection_lost
+  }
+  closed_ = true;
+  const auto ec = make_error_code(errc::endpoint_closed);
+  auto states = assocs_;
+  for (auto& [id, st] : states) CloseState(st, ec, "endpoint closed");
+  assocs_.clear();
+  for (auto& h : acceptors_) h.complete(ec, association());
+  acceptors_.clear();
+  timer_.cancel();
+  for (auto& r : readers_) {
+    if (r.sd) {
+      boost::system::error_code ignored;
+      r.sd->cancel(ignored);
+      r.sd->release();  // the adapter owns and closes the descriptor
+    }
+  }
+}
+
+// ---------------------------------------------------------------- entry points
+
+asio::io_context::executor_type executor_of(const std::shared_ptr<endpoint_impl>& ep) { return ep->executor(); }
+
+void start_connect(const std::shared_ptr<endpoint_impl>& ep, std::string host, uint16_t port, connect_handler h) {
+  asio::dispatch(ep->executor(), [ep, host = std::move(host), port, h = std::move(h)]() mutable {
+    ep->Connect(host, port, std::move(h));
+  });
+}
+
+void start_accept(const std::shared_ptr<endpoint_impl>& ep, connect_handler h) {
+  asio::dispatch(ep->executor(), [ep, h = std::move(h)]() mutable { ep->Accept(std::move(h)); });
+}
+
+void start_send(const std::shared_ptr<endpoint_impl>& ep, const std::shared_ptr<assoc_state>& a, uint16_t stream,
+                uint32_t ppid, asio::const_buffer data, bool unordered, send_handler h) {
+  asio::dispatch(ep->executor(), [ep, a, stream, ppid, data, unordered, h = std::move(h)]() mutable {
+    ep->Send(a, stream, ppid, data, unordered, std::move(h));
+  });
+}
+
+void start_receive(const std::shared_ptr<endpoint_impl>& ep, const std::shared_ptr<assoc_state>& a,
+                   receive_handler h) {
+  asio::dispatch(ep->executor(), [ep, a, h = std::move(h)]() mutable { ep->Receive(a, std::move(h)); });
+}
+
+void start_shutdown(const std::shared_ptr<endpoint_impl>& ep, const std::shared_ptr<assoc_state>& a,
+                    send_handler h) {
+  asio::dispatch(ep->executor(), [ep, a, h = std::move(h)]() mutable { ep->Shutdown(a, std::move(h)); });
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------- association
+
+engine::AssocId association::id() const { return st_ ? st_->id : engine::kNoAssoc; }
+engine::TransportAddress association::remote_endpoint() const { return st_ ? st_->peer : engine::TransportAddress{}; }
+bool association::is_open() const { return st_ && !st_->closed; }
+std::error_code association::close_reason() const { return st_ ? st_->reason : std::error_code(); }
+std::string association::close_detail() const { return st_ ? st_->detail : std::string(); }
+void association::abort(const std::string& reason) {
+  if (!ep_) return;
+  asio::dispatch(ep_->executor(), [ep = ep_, st = st_, reason] { ep->Abort(st, reason); });
+}
+std::optional<engine::AssociationStats> association::stats() const {
+  if (!ep_ || !st_) return std::nullopt;
+  return ep_->Stats(*st_);
+}
+
+// ---------------------------------------------------------------- endpoint
+
+endpoint::endpoint(asio::io_context& io, endpoint_options options) {
+  std::error_code ec;
+  std::string detail;
+  *this = endpoint(io, std::move(options), ec, detail);
+  if (ec) throw std::system_error(ec, detail);
+}
+
+endpoint::endpoint(asio::io_context& io, endpoint_options options, std::error_code& ec, std::string& detail) {
+  ec.clear();
+  detail.clear();
+  auto impl = std::make_shared<detail::endpoint_impl>(io, std::move(options));
+  if (!impl->Open(ec, detail)) return;
+  impl->Start();
+  impl_ = std::move(impl);
+}
+
+endpoint::~endpoint() { close(); }
+
+void endpoint::close() {
+  if (impl_) impl_->Close();
+}
+
+uint16_t endpoint::local_port() const { return impl_->local_port(); }
+std::string endpoint::description() const { return impl_->Describe(); }
+void endpoint::listen(size_t backlog) { impl_->Listen(backlog); }
+const engine::EndpointCounters& endpoint::counters() const { return impl_->counters(); }
+std::vector<transport::AdapterCounters> endpoint::transport_counters() const { return impl_->transport_counters(); }
+
+}  // namespace rawsctp

@@ -1,0 +1,323 @@
+#include "rawsctp/runtime/transport.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "rawsctp/runtime/error.h"
+
+namespace rawsctp::transport {
+namespace {
+
+constexpr size_t kBatch = 16;
+constexpr size_t kBufferSize = 65536;
+
+std::string SelfPath() {
+  char buf[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) return "BINARY";
+  return std::string(buf, size_t(n));
+}
+
+proto::IpAddress FromSockaddr(const sockaddr_storage& ss, uint16_t* port) {
+  proto::IpAddress a;
+  if (ss.ss_family == AF_INET) {
+    const auto* s4 = reinterpret_cast<const sockaddr_in*>(&ss);
+    a.family = 4;
+    std::memcpy(a.bytes.data(), &s4->sin_addr, 4);
+    if (port) *port = ntohs(s4->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* s6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    a.family = 6;
+    std::memcpy(a.bytes.data(), &s6->sin6_addr, 16);
+    if (port) *port = ntohs(s6->sin6_port);
+  }
+  return a;
+}
+
+socklen_t ToSockaddr(const proto::IpAddress& a, uint16_t port, sockaddr_storage& ss) {
+  std::memset(&ss, 0, sizeof(ss));
+  if (a.family == 6) {
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(port);
+    std::memcpy(&s6->sin6_addr, a.bytes.data(), 16);
+    return sizeof(sockaddr_in6);
+  }
+  auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+  s4->sin_family = AF_INET;
+  s4->sin_port = htons(port);
+  std::memcpy(&s4->sin_addr, a.bytes.data(), 4);
+  return sizeof(sockaddr_in);
+}
+
+std::error_code LastError() { return {errno, std::system_category()}; }
+
+void SetBuffer(int fd, int force_opt, int opt, int bytes) {
+  // SO_*BUFFORCE (CAP_NET_ADMIN) passes the sysctl caps; fall back quietly.
+  if (::setsockopt(fd, SOL_SOCKET, force_opt, &bytes, sizeof(bytes)) != 0) {
+    ::setsockopt(fd, SOL_SOCKET, opt, &bytes, sizeof(bytes));
+  }
+}
+
+class SocketAdapter final : public Adapter {
+ public:
+  enum class Kind { kRaw, kUdp };
+
+  SocketAdapter(Kind kind, int fd, uint8_t family, uint8_t protocol, uint16_t port)
+      : kind_(kind), fd_(fd), family_(family), protocol_(protocol), port_(port),
+        buffers_(kBatch * kBufferSize) {
+    for (size_t i = 0; i < kBatch; ++i) {
+      iov_[i].iov_base = buffers_.data() + i * kBufferSize;
+      iov_[i].iov_len = kBufferSize;
+    }
+  }
+  ~SocketAdapter() override { ::close(fd_); }
+
+  int native_handle() const override { return fd_; }
+  uint8_t family() const override { return family_; }
+  uint32_t header_overhead() const override {
+    return (family_ == 6 ? 40u : 20u) + (kind_ == Kind::kUdp ? 8u : 0u);
+  }
+  uint16_t local_port() const override { return port_; }
+  std::string Describe() const override {
+    const std::string fam = family_ == 6 ? "IPv6" : "IPv4";
+    if (kind_ == Kind::kUdp) return "UDP/" + fam + " port " + std::to_string(port_) + " (RFC 6951)";
+    return "raw " + fam + " protocol " + std::to_string(protocol_);
+  }
+
+  size_t Receive(const std::function<void(const Datagram&)>& on, size_t max, std::error_code& ec) override {
+    ec.clear();
+    size_t total = 0;
+    while (total < max) {
+      const size_t want = std::min(kBatch, max - total);
+      for (size_t i = 0; i < want; ++i) {
+        msgs_[i] = {};
+        msgs_[i].msg_hdr.msg_name = &names_[i];
+        msgs_[i].msg_hdr.msg_namelen = sizeof(names_[i]);
+        msgs_[i].msg_hdr.msg_iov = &iov_[i];
+        msgs_[i].msg_hdr.msg_iovlen = 1;
+        msgs_[i].msg_hdr.msg_control = control_[i].data();
+        msgs_[i].msg_hdr.msg_controllen = control_[i].size();
+      }
+      const int n = ::recvmmsg(fd_, msgs_.data(), unsigned(want), MSG_DONTWAIT, nullptr);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        if (errno == EINTR) continue;
+        ec = LastError();
+        break;
+      }
+      if (n == 0) break;
+      for (int i = 0; i < n; ++i) Deliver(size_t(i), on);
+      total += size_t(n);
+      if (size_t(n) < want) break;
+    }
+    return total;
+  }
+
+  std::error_code Send(const proto::IpAddress& to, uint16_t port, proto::ByteView payload) override {
+    sockaddr_storage ss;
+    const socklen_t len = ToSockaddr(to, kind_ == Kind::kUdp ? port : 0, ss);
+    for (;;) {
+      const ssize_t n = ::sendto(fd_, payload.data(), payload.size(), MSG_DONTWAIT,
+                                 reinterpret_cast<const sockaddr*>(&ss), len);
+      if (n >= 0) {
+        ++counters_.datagrams_sent;
+        counters_.bytes_sent += payload.size();
+        return {};
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+        ++counters_.send_dropped;
+        return {};
+      }
+      ++counters_.send_errors;
+      return LastError();
+    }
+  }
+
+ private:
+  void Deliver(size_t i, const std::function<void(const Datagram&)>& on) {
+    const msghdr& h = msgs_[i].msg_hdr;
+    const size_t len = msgs_[i].msg_len;
+    const proto::ByteView bytes(buffers_.data() + i * kBufferSize, len);
+    if (h.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+      ++counters_.receive_errors;
+      return;
+    }
+    Datagram d;
+    if (kind_ == Kind::kRaw && family_ == 4) {
+      // IPv4 raw sockets hand over the IP header (reassembled datagrams only).
+      auto ip = proto::ParseIp(bytes);
+      if (!ip || ip->protocol != protocol_ || ip->fragment) {
+        ++counters_.receive_errors;
+        return;
+      }
+      d.source = ip->source;
+      d.destination = ip->destination;
+      d.payload = ip->payload;
+    } else {
+      d.source = FromSockaddr(names_[i], kind_ == Kind::kUdp ? &d.source_port : nullptr);
+      d.payload = bytes;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+          in_pktinfo pi;
+          std::memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+          d.destination.family = 4;
+          std::memcpy(d.destination.bytes.data(), &pi.ipi_addr, 4);
+        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+          in6_pktinfo pi;
+          std::memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+          d.destination.family = 6;
+          std::memcpy(d.destination.bytes.data(), &pi.ipi6_addr, 16);
+        }
+      }
+      if (d.source.family != family_ || d.destination.family != family_) {
+        ++counters_.receive_errors;
+        return;
+      }
+    }
+    ++counters_.datagrams_received;
+    counters_.bytes_received += d.payload.size();
+    on(d);
+  }
+
+  Kind kind_;
+  int fd_;
+  uint8_t family_;
+  uint8_t protocol_;
+  uint16_t port_;
+  std::vector<uint8_t> buffers_;
+  std::array<iovec, kBatch> iov_{};
+  std::array<mmsghdr, kBatch> msgs_{};
+  std::array<sockaddr_storage, kBatch> names_{};
+  std::array<std::array<uint8_t, 128>, kBatch> control_{};
+};
+
+bool BindTo(int fd, const proto::IpAddress& bind, uint8_t family, uint16_t port) {
+  proto::IpAddress any;
+  any.family = family;
+  sockaddr_storage ss;
+  const socklen_t len = ToSockaddr(bind.family ? bind : any, port, ss);
+  return ::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) == 0;
+}
+
+std::string FamilyName(uint8_t f) { return f == 6 ? "IPv6" : "IPv4"; }
+
+}  // namespace
+
+bool KernelSctpLoaded() {
+  const char* p = std::getenv("RAWSCTP_PROC_NET_SCTP");
+  return ::access(p ? p : "/proc/net/sctp", F_OK) == 0;
+}
+
+const char* KernelSctpWarning() {
+  return "warning: the kernel has SCTP loaded (/proc/net/sctp exists); it will answer our IP protocol 132 "
+         "packets with ABORT and kill our associations. Use --proto 253 or --transport udp, or unload the "
+         "kernel's sctp module.";
+}
+
+std::unique_ptr<Adapter> OpenRaw(const RawOptions& o, std::error_code& ec, std::string& detail) {
+  ec.clear();
+  detail.clear();
+  if (o.family != 4 && o.family != 6) {
+    ec = make_error_code(errc::bad_address);
+    detail = "raw transport: address family must be IPv4 or IPv6";
+    return nullptr;
+  }
+  if (o.bind.family && o.bind.family != o.family) {
+    ec = make_error_code(errc::bad_address);
+    detail = "raw transport: bind address " + o.bind.ToString() + " is not " + FamilyName(o.family);
+    return nullptr;
+  }
+  if (o.protocol == 0 || o.protocol == 255 || (o.family == 6 && o.protocol == IPPROTO_ICMPV6)) {
+    ec = make_error_code(errc::bad_address);
+    detail = "raw transport: IP protocol " + std::to_string(o.protocol) + " cannot be used";
+    return nullptr;
+  }
+  const int fd = ::socket(o.family == 6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, o.protocol);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == EPERM || err == EACCES) {
+      ec = make_error_code(errc::needs_cap_net_raw);
+      detail = "cannot open a raw " + FamilyName(o.family) + " socket for IP protocol " + std::to_string(o.protocol) +
+               ": " + std::strerror(err) +
+               ".\nRaw IP sockets need the CAP_NET_RAW capability. Run as root, or grant it to this program once:\n"
+               "    sudo setcap cap_net_raw+ep " + SelfPath() +
+               "\nor use --transport udp (SCTP over UDP, RFC 6951), which needs no privilege.";
+    } else {
+      ec = {err, std::system_category()};
+      detail = "cannot open a raw " + FamilyName(o.family) + " socket for IP protocol " + std::to_string(o.protocol) +
+               ": " + std::strerror(err);
+    }
+    return nullptr;
+  }
+  if (o.family == 6) {
+    const int on = 1;
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+  }
+  if (o.bind.family && !BindTo(fd, o.bind, o.family, 0)) {
+    const int err = errno;
+    ::close(fd);
+    ec = {err, std::system_category()};
+    detail = "cannot bind the raw socket to " + o.bind.ToString() + ": " + std::strerror(err);
+    return nullptr;
+  }
+  SetBuffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, 8 << 20);
+  SetBuffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, 4 << 20);
+  if (o.protocol == 132 && KernelSctpLoaded()) {
+    static std::once_flag once;
+    std::call_once(once, [] { std::fprintf(stderr, "%s\n", KernelSctpWarning()); });
+  }
+  return std::make_unique<SocketAdapter>(SocketAdapter::Kind::kRaw, fd, o.family, o.protocol, 0);
+}
+
+std::unique_ptr<Adapter> OpenUdp(const UdpOptions& o, std::error_code& ec, std::string& detail) {
+  ec.clear();
+  detail.clear();
+  if ((o.family != 4 && o.family != 6) || (o.bind.family && o.bind.family != o.family)) {
+    ec = make_error_code(errc::bad_address);
+    detail = "UDP transport: bad address family";
+    return nullptr;
+  }
+  const int fd = ::socket(o.family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    ec = LastError();
+    detail = std::string("cannot open a UDP socket: ") + std::strerror(errno);
+    return nullptr;
+  }
+  const int on = 1;
+  if (o.family == 6) {
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+  } else {
+    ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+  }
+  if (!BindTo(fd, o.bind, o.family, o.port)) {
+    const int err = errno;
+    ::close(fd);
+    ec = {err, std::system_category()};
+    detail = "cannot bind UDP port " + std::to_string(o.port) +
+             (o.bind.family ? " on " + o.bind.ToString() : std::string()) + ": " + std::strerror(err);
+    return nullptr;
+  }
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  uint16_t port = o.port;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) FromSockaddr(ss, &port);
+  SetBuffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, 8 << 20);
+  SetBuffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, 4 << 20);
+  return std::make_unique<SocketAdapter>(SocketAdapter::Kind::kUdp, fd, o.family, 0, port);
+}
+
+}  // namespace rawsctp::transport
