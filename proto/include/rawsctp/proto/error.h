@@ -55,7 +55,11 @@ class Result {
   explicit operator bool() const { return ok(); }
   const T& value() const& { return std::get<0>(v_); }
   T& value() & { return std::get<0>(v_); }
-  const T& operator*() const { return value(); }
+  // On a temporary, by value: `for (auto& c : *PacketView::Parse(b))` must
+  // not iterate a destroyed Result.
+  T value() && { return std::move(std::get<0>(v_)); }
+  const T& operator*() const& { return value(); }
+  T operator*() && { return std::move(std::get<0>(v_)); }
   const T* operator->() const { return &value(); }
   const ParseError& error() const { return std::get<1>(v_); }
 
