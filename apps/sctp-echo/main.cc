@@ -3,7 +3,7 @@
 //   sctp-echo server [--port 5001] [--once]
 //   sctp-echo client HOST [--port 5001] [--count N] [--size BYTES|MIN-MAX]
 //                         [--streams K] [--unordered] [--timeout S]
-//   common: --transport raw|udp  --proto N  --udp-port N  --bind ADDR  -v  --help
+//   common: --transport raw|udp  --proto N  --udp-port N  --bind ADDR  --pcap FILE  -v  --help
 //
 // The server returns each message on the stream it came on, with its PPID
 // and unordered flag, so any SCTP implementation can be its client. The
@@ -25,10 +25,12 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "rawsctp/runtime/endpoint.h"
+#include "rawsctp/runtime/pcap_writer.h"
 
 namespace asio = boost::asio;
 using asio::use_awaitable;
@@ -47,6 +49,7 @@ common options:
                        and the port the client sends to (the client's own is ephemeral)
   --bind ADDR          local address (repeatable, one per address family)
   --port N             SCTP port (default 5001)
+  --pcap FILE          write every SCTP packet sent and received to FILE (pcap)
   -v                   print what happens
   --help               this text
 server:
@@ -60,7 +63,7 @@ client:
 )";
 
 struct Args {
-  std::string mode, host;
+  std::string mode, host, pcap;
   rawsctp::endpoint_options ep;
   uint16_t port = 5001;
   bool verbose = false, once = false, unordered = false;
@@ -105,6 +108,7 @@ Args Parse(int argc, char** argv) {
     else if (o == "--udp-port") a.ep.udp_port = a.ep.udp_remote_port = uint16_t(Number(o, value(), 65535));
     else if (o == "--bind") a.ep.bind.push_back(value());
     else if (o == "--port") a.port = uint16_t(Number(o, value(), 65535));
+    else if (o == "--pcap") a.pcap = value();
     else if (o == "--once") a.once = true;
     else if (o == "--count") a.count = Number(o, value(), 1ull << 40);
     else if (o == "--size") {
@@ -318,6 +322,16 @@ int main(int argc, char** argv) {
     args.ep.port = args.port;
   } else {
     args.ep.udp_port = 0;  // the client's encapsulation port is ephemeral; the server learns it
+  }
+  std::unique_ptr<rawsctp::pcap_writer> pcap;
+  if (!args.pcap.empty()) {
+    try {
+      pcap = std::make_unique<rawsctp::pcap_writer>(args.pcap);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "sctp-echo: %s\n", e.what());
+      return 1;
+    }
+    args.ep.packet_tap = [p = pcap.get()](const rawsctp::packet_record& r) { p->write(r); };
   }
   asio::io_context io(1);
   std::error_code ec;

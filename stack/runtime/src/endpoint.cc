@@ -1,6 +1,8 @@
 #include "rawsctp/runtime/endpoint.h"
 
 #include <netdb.h>
+#include <netinet/in.h>
+#include <unistd.h>
 #include <openssl/rand.h>
 #include <sys/socket.h>
 
@@ -71,6 +73,44 @@ proto::IpAddress Resolve(const std::string& host) {
   }
   ::freeaddrinfo(res);
   return a;
+}
+
+// The local address the kernel's routing picks for packets to `to` (a UDP
+// socket connected to it: nothing is sent). Family 0 when there is no route.
+proto::IpAddress RouteSource(const proto::IpAddress& to) {
+  proto::IpAddress src;
+  const int fd = ::socket(to.family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return src;
+  sockaddr_storage ss{};
+  socklen_t len;
+  if (to.family == 6) {
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(9);
+    std::memcpy(&s6->sin6_addr, to.bytes.data(), 16);
+    len = sizeof(sockaddr_in6);
+  } else {
+    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons(9);
+    std::memcpy(&s4->sin_addr, to.bytes.data(), 4);
+    len = sizeof(sockaddr_in);
+  }
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) == 0) {
+    sockaddr_storage me{};
+    socklen_t mlen = sizeof(me);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&me), &mlen) == 0) {
+      if (me.ss_family == AF_INET6 && to.family == 6) {
+        src.family = 6;
+        std::memcpy(src.bytes.data(), &reinterpret_cast<const sockaddr_in6*>(&me)->sin6_addr, 16);
+      } else if (me.ss_family == AF_INET && to.family == 4) {
+        src.family = 4;
+        std::memcpy(src.bytes.data(), &reinterpret_cast<const sockaddr_in*>(&me)->sin_addr, 4);
+      }
+    }
+  }
+  ::close(fd);
+  return src;
 }
 
 }  // namespace
@@ -150,6 +190,8 @@ class endpoint_impl : public std::enable_shared_from_this<endpoint_impl> {
     if (options_.log) options_.log(s);
   }
   void ArmRead(size_t i);
+  // The source address of our packets to `to`, for the packet tap.
+  proto::IpAddress SourceFor(const proto::IpAddress& to);
   void OnReadable(size_t i);
   void OnDatagram(size_t i, const transport::Datagram& d, engine::TimePoint now);
   // After every input: events, queued sends, packets out, the timer.
@@ -181,6 +223,10 @@ class endpoint_impl : public std::enable_shared_from_this<endpoint_impl> {
   std::deque<connect_handler> acceptors_;
   // RFC 6951 5.4: the UDP encapsulation port of each peer, from its datagrams.
   std::unordered_map<engine::TransportAddress, uint16_t> udp_ports_;
+  std::vector<engine::TransportAddress> forget_udp_ports_;
+  // The packet tap: bound addresses and the route source of each peer address.
+  std::vector<proto::IpAddress> bound_;
+  std::vector<std::pair<proto::IpAddress, proto::IpAddress>> route_sources_;
 };
 
 bool endpoint_impl::Open(std::error_code& ec, std::string& detail) {
@@ -230,6 +276,7 @@ bool endpoint_impl::Open(std::error_code& ec, std::string& detail) {
       return false;
     }
     readers_.push_back({std::move(a), nullptr});
+    if (bind.family) bound_.push_back(bind);
   }
   uint32_t overhead = 0;
   for (const auto& r : readers_) overhead = std::max(overhead, r.adapter->header_overhead());
@@ -303,7 +350,21 @@ void endpoint_impl::OnDatagram(size_t i, const transport::Datagram& d, engine::T
     // verification-tag check; the engine does not report that yet.
     udp_ports_[src] = d.source_port;
   }
-  (void)i;
+  if (options_.packet_tap) {
+    packet_record r;
+    r.outbound = false;
+    r.source = d.source;
+    r.destination = d.destination;
+    if (options_.transport == transport_kind::udp) {
+      r.ip_protocol = proto::kIpProtoUdp;
+      r.udp_source_port = d.source_port;
+      r.udp_destination_port = readers_[i].adapter->local_port();
+    } else {
+      r.ip_protocol = options_.protocol;
+    }
+    r.sctp = d.payload;
+    options_.packet_tap(r);
+  }
   engine_->HandlePacket(now, src, dst, d.payload);
 }
 
@@ -316,6 +377,12 @@ void endpoint_impl::Flush() {
   DrainEvents();
   Transmit(now);
   DrainEvents();
+  for (const auto& peer : forget_udp_ports_) {
+    bool live = false;
+    for (const auto& [id, st] : assocs_) live |= st->peer == peer && !st->closed;
+    if (!live) udp_ports_.erase(peer);
+  }
+  forget_udp_ports_.clear();
   flushing_ = false;
   if (!closed_) ArmTimer();
 }
@@ -421,7 +488,10 @@ void endpoint_impl::CloseState(const std::shared_ptr<assoc_state>& st, std::erro
   for (auto& h : st->shutdowns) h.complete(sd);
   st->shutdowns.clear();
   blocked_.erase(st->id);
-  udp_ports_.erase(st->peer);
+  // Forget the peer's UDP port after this turn's packets went out: a new
+  // INIT from it may be in the same receive batch, and its stateless INIT
+  // ACK needs the port.
+  if (options_.transport == transport_kind::udp) forget_udp_ports_.push_back(st->peer);
   // Keep it until accepted if it is still in the accept queue.
   bool queued = false;
   for (auto id : incoming_) queued |= id == st->id;
@@ -473,10 +543,39 @@ void endpoint_impl::Transmit(engine::TimePoint now) {
       auto it = udp_ports_.find(t->destination);
       port = it != udp_ports_.end() ? it->second : options_.udp_remote_port;
     }
+    if (options_.packet_tap) {
+      packet_record r;
+      r.outbound = true;
+      r.source = SourceFor(t->destination.ip);
+      r.destination = t->destination.ip;
+      if (options_.transport == transport_kind::udp) {
+        r.ip_protocol = proto::kIpProtoUdp;
+        r.udp_source_port = a->local_port();
+        r.udp_destination_port = port;
+      } else {
+        r.ip_protocol = options_.protocol;
+      }
+      r.sctp = std::span(txbuf_).first(t->size);
+      options_.packet_tap(r);
+    }
     if (auto ec = a->Send(t->destination.ip, port, std::span(txbuf_).first(t->size))) {
       Log("send to " + t->destination.ToString() + ": " + ec.message());
     }
   }
+}
+
+proto::IpAddress endpoint_impl::SourceFor(const proto::IpAddress& to) {
+  for (const auto& b : bound_) {
+    if (b.family == to.family) return b;
+  }
+  for (const auto& [dst, src] : route_sources_) {
+    if (dst == to) return src;
+  }
+  proto::IpAddress src = RouteSource(to);
+  if (!src.family) src.family = to.family;  // no route: the unspecified address
+  if (route_sources_.size() >= 64) route_sources_.erase(route_sources_.begin());
+  route_sources_.emplace_back(to, src);
+  return src;
 }
 
 void endpoint_impl::ArmTimer() {

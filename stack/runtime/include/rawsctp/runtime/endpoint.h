@@ -45,6 +45,20 @@ namespace asio = boost::asio;
 
 enum class transport_kind { raw, udp };
 
+// One SCTP packet as it crossed the transport, handed to
+// endpoint_options::packet_tap (a capture hook; pcap_writer.h writes them to
+// a pcap file). Only packets for this endpoint's SCTP port are reported.
+struct packet_record {
+  bool outbound = false;
+  // IP addresses. The source of an outbound packet sent from an unbound
+  // socket is the local address the kernel's route to the peer picks.
+  proto::IpAddress source, destination;
+  uint8_t ip_protocol = 132;           // raw IP: the protocol number; UDP encapsulation: 17
+  uint16_t udp_source_port = 0;        // UDP encapsulation only
+  uint16_t udp_destination_port = 0;
+  proto::ByteView sctp;                // the SCTP packet (common header on); valid during the call only
+};
+
 struct endpoint_options {
   transport_kind transport = transport_kind::raw;
   uint8_t protocol = 132;               // raw: the IP protocol number
@@ -56,6 +70,9 @@ struct endpoint_options {
   size_t max_associations = 100000;
   // Where -v style diagnostics go (nullptr: nowhere).
   std::function<void(const std::string&)> log;
+  // Called on the io_context's thread for every SCTP packet sent and received
+  // (nullptr: no capture). Must not call back into the endpoint.
+  std::function<void(const packet_record&)> packet_tap;
 };
 
 struct message {
