@@ -112,11 +112,8 @@ void Association::InitPeerState(uint32_t peer_tag, uint32_t peer_initial_tsn, ui
   peer_rwnd_ = peer_rwnd;
   path_.ssthresh = peer_rwnd;  // 7.2.1: initial ssthresh may be the peer's rwnd
   inbound_streams_ = is;
-  if (os != outbound_streams_ || send_queue_.outbound_streams() == 0) {
-    // The negotiated outbound streams may be fewer than requested: queued
-    // messages on streams that no longer exist can never be sent.
-    outbound_streams_ = os;
-  }
+  // The negotiated count may be below what was requested; Send() checks it.
+  outbound_streams_ = os;
 }
 
 void Association::EstablishFromCookie(TimePoint now, const CookieContents& c) {
