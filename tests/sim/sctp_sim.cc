@@ -126,8 +126,9 @@ Result RunSeed(uint64_t seed, bool trace) {
   sides[1].ep->Listen(4);
   const uint16_t streams = std::min(ao.outbound_streams, ao.max_inbound_streams);
 
-  // Faults, per direction. Without a long partition or long loss bursts the
-  // retransmission limits must never trigger, so a shutdown must complete.
+  // Faults, per direction. Without a partition, loss bursts or heavy loss
+  // the retransmission limits must never trigger, so a shutdown must
+  // complete ("harsh" seeds only check the other invariants).
   bool long_partition = false;
   for (int d = 0; d < 2; ++d) {
     sim::LinkFaults f;
@@ -144,6 +145,10 @@ Result RunSeed(uint64_t seed, bool trace) {
     if (rng.Chance(0.3)) f.duplicate = rng.Uniform() * 0.1;
     if (rng.Chance(0.2)) f.corrupt = rng.Uniform() * 0.05;
     f.mtu = mtu;
+    // Above a few percent of loss per direction, Association.Max.Retrans
+    // (8 consecutive failed round trips) is reached now and then over a long
+    // run: correct behaviour, so completion is not required there.
+    if (f.loss + f.corrupt > 0.05) long_partition = true;
     if (rng.Chance(0.15)) {
       const TimePoint a = TimePoint(Seconds(1 + rng.Below(20)));
       const Duration len = Seconds(1 + rng.Below(rng.Chance(0.3) ? 200 : 10));
@@ -300,7 +305,7 @@ Result RunSeed(uint64_t seed, bool trace) {
   }
   if (ending < 2 && !long_partition && sides[0].up && sides[1].up &&
       !(sides[0].shutdown_complete && sides[1].shutdown_complete)) {
-    res.Fail("graceful shutdown did not complete without a long partition or loss burst (A: " +
+    res.Fail("graceful shutdown did not complete on a mild seed (A: " +
              std::string(sides[0].lost ? "lost" : "not lost") + ", Z: " + (sides[1].lost ? "lost" : "not lost") + ")");
     return res;
   }

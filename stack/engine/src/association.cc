@@ -302,6 +302,11 @@ void Association::HandlePacket(TimePoint now, const PacketView& p) {
     tracker_.OnPacketWithData(now, immediate, opts_.delayed_ack_timeout);
     if (state_ == State::kShutdownSent) {
       // 9.2: DATA in SHUTDOWN-SENT: SACK and SHUTDOWN at once, restart T2.
+      // The peer is evidently alive and still flushing its data: a lost
+      // SHUTDOWN during that time is not a step towards declaring it dead,
+      // so the error counters restart (8.1 counts consecutive failures).
+      error_count_ = 0;
+      path_.error_count = 0;
       tracker_.RequestSackNow();
       send_shutdown_ = true;
       StartTimer(Timer::kT2Shutdown, now + path_.rto.rto());
@@ -595,6 +600,7 @@ void Association::HandleShutdownAck(TimePoint) {
     send_shutdown_complete_ = true;
     StopAllTimers();
     SetState(State::kClosed);
+    graceful_close_ = true;
     Emit(EventType::kShutdownComplete);
   }
 }
@@ -603,6 +609,7 @@ void Association::HandleShutdownComplete() {
   if (state_ != State::kShutdownAckSent) return;
   StopAllTimers();
   SetState(State::kClosed);
+  graceful_close_ = true;
   Emit(EventType::kShutdownComplete);
 }
 

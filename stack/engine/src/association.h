@@ -49,6 +49,8 @@ class Association {
   uint32_t my_tag() const { return my_tag_; }
   uint32_t peer_tag() const { return peer_tag_; }
   bool closed() const { return state_ == State::kClosed; }
+  // Closed by a completed graceful shutdown (not by ABORT or a failure).
+  bool closed_gracefully() const { return closed() && graceful_close_; }
 
   // Active open: sends INIT (5.1 A).
   void Connect(TimePoint now);
@@ -173,6 +175,7 @@ class Association {
   uint32_t last_advertised_rwnd_ = 0;
 
   AssociationStats stats_;
+  bool graceful_close_ = false;
 };
 
 }  // namespace rawsctp::engine

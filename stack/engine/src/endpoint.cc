@@ -84,9 +84,16 @@ void Endpoint::Check(const Association& a) const {
   }
 }
 
-void Endpoint::Reap(AssocId id) {
+void Endpoint::Reap(AssocId id, TimePoint now) {
   auto it = associations_.find(id);
   if (it == associations_.end()) return;
+  if (it->second->closed_gracefully()) {
+    constexpr size_t kMaxLingering = 4096;
+    if (lingering_.size() >= kMaxLingering) std::erase_if(lingering_, [&](const auto& l) { return l.second.until <= now; });
+    if (lingering_.size() < kMaxLingering) {
+      lingering_[it->second->peer()] = {it->second->my_tag(), now + 2 * options_.association.rto_max};
+    }
+  }
   auto peer = by_peer_.find(it->second->peer());
   if (peer != by_peer_.end() && peer->second == id) by_peer_.erase(peer);
   scheduled_.erase(id);   // its heap entries become stale
@@ -103,7 +110,7 @@ AssocId Endpoint::Connect(TimePoint now, const TransportAddress& peer, const Ass
   if (existing != by_peer_.end()) {
     Association* a = Find(existing->second);
     if (a && !a->closed()) return kNoAssoc;
-    Reap(existing->second);
+    Reap(existing->second, now);
   }
   if (associations_.size() >= options_.max_associations) {
     ++counters_.association_limit;
@@ -201,7 +208,7 @@ void Endpoint::HandlePacket(TimePoint now, const TransportAddress& src, const Tr
   Association* existing = existing_it == by_peer_.end() ? nullptr : Find(existing_it->second);
   if (existing && existing->closed()) {
     // A closed association only lingers to flush output; the peer is new.
-    Reap(existing->id());
+    Reap(existing->id(), now);
     existing = nullptr;
   }
   if (has_init) {
@@ -235,6 +242,14 @@ void Endpoint::HandlePacket(TimePoint now, const TransportAddress& src, const Tr
     existing->HandlePacket(now, p);
     AfterCall(existing->id());
     return;
+  }
+  if (auto l = lingering_.find(src); l != lingering_.end()) {
+    if (l->second.until <= now) {
+      lingering_.erase(l);
+    } else if (l->second.my_tag == h.verification_tag.value() && !has_shutdown_ack) {
+      ++counters_.discarded;  // a stray packet of an association that closed gracefully
+      return;
+    }
   }
   HandleOotb(now, src, dst, packet, h.verification_tag.value(), p.first_chunk().type(), p.first_chunk().flags(), false,
              false, has_shutdown_ack, has_abort, has_shutdown_complete, has_stale_cookie_error || has_cookie_ack);
@@ -497,7 +512,7 @@ std::optional<Endpoint::Transmit> Endpoint::PollTransmit(TimePoint now, MutableB
     ready_.pop_front();
     in_ready_[id] = false;
     if (a->closed()) {
-      Reap(id);
+      Reap(id, now);
     } else {
       Reschedule(id, *a);  // polling may arm a timer (the zero window probe)
     }

@@ -102,7 +102,7 @@ class Endpoint {
   Association* Find(AssocId id) const;
   void AfterCall(AssocId id);
   void Check(const Association& a) const;
-  void Reap(AssocId id);
+  void Reap(AssocId id, TimePoint now);
   void HandleOotb(TimePoint now, const TransportAddress& src, const TransportAddress& dst, proto::ByteView packet,
                   uint32_t tag, uint8_t first_type, uint8_t first_flags, bool has_init, bool has_cookie_echo,
                   bool has_shutdown_ack, bool has_abort, bool has_shutdown_complete, bool has_stale_cookie_error);
@@ -139,7 +139,16 @@ class Endpoint {
   std::unordered_map<AssocId, bool> in_ready_;
   std::deque<std::pair<TransportAddress, std::vector<uint8_t>>> replies_;
   RingQueue<Event> events_;
-  std::vector<AssocId> closed_;
+  // Associations that completed a graceful shutdown, remembered for
+  // 2 * RTO.Max so that their stray packets (reordered SACKs, retransmitted
+  // DATA) are dropped instead of drawing an ABORT that would turn the
+  // peer's graceful close into COMMUNICATION_LOST. A SHUTDOWN ACK still gets
+  // SHUTDOWN COMPLETE (8.4 item 5).
+  struct Lingering {
+    uint32_t my_tag;
+    TimePoint until;
+  };
+  std::unordered_map<TransportAddress, Lingering> lingering_;
   EndpointCounters counters_;
 };
 
