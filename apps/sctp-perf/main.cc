@@ -41,6 +41,7 @@
 
 #include "rawsctp/runtime/endpoint.h"
 #include "rawsctp/runtime/pcap_writer.h"
+#include "../common/app.h"
 
 namespace asio = boost::asio;
 using asio::use_awaitable;
@@ -79,11 +80,9 @@ client:
   --timeout S          give up after this long (default: 60 + --time)
 )";
 
-struct Args {
-  std::string role, host, pcap, mode = "bulk";
-  rawsctp::endpoint_options ep;
-  uint16_t port = 5003;
-  bool verbose = false, once = false, unordered = false, json = false;
+struct Args : rawsctp::apps::CommonArgs {
+  std::string role, host, mode = "bulk";
+  bool unordered = false, json = false;
   uint64_t bytes = 0, count = 0;
   double time = 0, timeout = 0;
   size_t size = 0;
@@ -97,23 +96,14 @@ struct Args {
 }
 
 uint64_t Number(const std::string& opt, const std::string& v, uint64_t max, bool suffixes = false) {
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-  if (suffixes && end && *end && !end[1]) {
-    switch (*end) {
-      case 'K': case 'k': n *= 1000; ++end; break;
-      case 'M': case 'm': n *= 1000000; ++end; break;
-      case 'G': case 'g': n *= 1000000000; ++end; break;
-      default: break;
-    }
-  }
-  if (v.empty() || *end || errno || n > max) Usage("bad value for " + opt + ": '" + v + "'");
-  return n;
+  const auto n = rawsctp::apps::ParseNumber(v, max, suffixes);
+  if (!n) Usage("bad value for " + opt + ": '" + v + "'");
+  return *n;
 }
 
 Args Parse(int argc, char** argv) {
   Args a;
+  a.port = 5003;
   std::vector<std::string> pos;
   for (int i = 1; i < argc; ++i) {
     const std::string o = argv[i];
@@ -122,18 +112,10 @@ Args Parse(int argc, char** argv) {
       return argv[++i];
     };
     if (o == "--help" || o == "-h") Usage("");
-    else if (o == "-v") a.verbose = true;
-    else if (o == "--transport") {
-      const std::string v = value();
-      if (v == "raw") a.ep.transport = rawsctp::transport_kind::raw;
-      else if (v == "udp") a.ep.transport = rawsctp::transport_kind::udp;
-      else Usage("--transport is raw or udp");
-    } else if (o == "--proto") a.ep.protocol = uint8_t(Number(o, value(), 255));
-    else if (o == "--udp-port") a.ep.udp_port = a.ep.udp_remote_port = uint16_t(Number(o, value(), 65535));
-    else if (o == "--bind") a.ep.bind.push_back(value());
-    else if (o == "--port") a.port = uint16_t(Number(o, value(), 65535));
-    else if (o == "--pcap") a.pcap = value();
-    else if (o == "--once") a.once = true;
+    else if (rawsctp::apps::ParseCommonOption(
+                 o, value, [](const std::string& opt, const std::string& v, uint64_t max) { return Number(opt, v, max); },
+                 Usage, a)) {
+    }
     else if (o == "--mode") {
       a.mode = value();
       if (a.mode != "bulk" && a.mode != "pingpong" && a.mode != "connect") Usage("--mode is bulk, pingpong or connect");
@@ -627,54 +609,14 @@ asio::awaitable<void> Client(rawsctp::endpoint& ep, const Args& args) {
 
 int main(int argc, char** argv) {
   Args args = Parse(argc, argv);
-  if (args.role == "server") {
-    args.ep.port = args.port;
-  } else {
-    args.ep.udp_port = 0;  // the client's encapsulation port is ephemeral; the server learns it
-  }
-  std::unique_ptr<rawsctp::pcap_writer> pcap;
-  if (!args.pcap.empty()) {
-    try {
-      pcap = std::make_unique<rawsctp::pcap_writer>(args.pcap);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "sctp-perf: %s\n", e.what());
-      return 1;
-    }
-    args.ep.packet_tap = [p = pcap.get()](const rawsctp::packet_record& r) { p->write(r); };
-  }
-  asio::io_context io(1);
-  g_io = &io;
-  std::error_code ec;
-  std::string detail;
-  rawsctp::endpoint ep(io, args.ep, ec, detail);
-  if (!ep.valid()) {
-    std::fprintf(stderr, "sctp-perf: %s\n", detail.empty() ? ec.message().c_str() : detail.c_str());
-    return 1;
-  }
-  int result = 1;
-  g_finish = [&](int code) {
-    result = code;
-    ep.close();
-    io.stop();
-  };
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& e, int) {
-    if (!e) g_finish(args.role == "server" && !args.once ? 0 : 1);
-  });
-  asio::steady_timer deadline(io);
-  if (args.role == "server") {
-    std::fprintf(stderr, "sctp-perf: listening on %s\n", ep.description().c_str());
-    ep.listen();
-    asio::co_spawn(io, AcceptLoop(ep, args), asio::detached);
-  } else {
-    deadline.expires_after(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(args.timeout)));
-    deadline.async_wait([&](const boost::system::error_code& e) {
-      if (e) return;
-      std::fprintf(stderr, "sctp-perf: timed out after %.0f s\n", args.timeout);
-      g_finish(1);
-    });
-    asio::co_spawn(io, Client(ep, args), asio::detached);
-  }
-  io.run();
-  return result;
+  const bool server = args.role == "server";
+  return rawsctp::apps::RunApp("sctp-perf", args, server, args.timeout, g_finish,
+                               [&](asio::io_context& io, rawsctp::endpoint& ep) {
+                                 g_io = &io;
+                                 if (server) {
+                                   asio::co_spawn(io, AcceptLoop(ep, args), asio::detached);
+                                 } else {
+                                   asio::co_spawn(io, Client(ep, args), asio::detached);
+                                 }
+                               });
 }

@@ -1,0 +1,138 @@
+// What every app shares: the common options (--transport, --proto,
+// --udp-port, --bind, --port, --pcap, -v, --once) and the run scaffolding
+// (pcap capture, the endpoint, Ctrl-C, the client's deadline, io.run()).
+#pragma once
+
+#include <boost/asio.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "rawsctp/runtime/endpoint.h"
+#include "rawsctp/runtime/pcap_writer.h"
+
+namespace rawsctp::apps {
+
+namespace asio = boost::asio;
+
+struct CommonArgs {
+  rawsctp::endpoint_options ep;
+  uint16_t port = 0;
+  std::string pcap;
+  bool verbose = false;
+  bool once = false;
+};
+
+// A decimal number no larger than `max`; with `suffixes`, K/M/G multiply by
+// 10^3/10^6/10^9. nullopt if it is not one.
+inline std::optional<uint64_t> ParseNumber(const std::string& v, uint64_t max, bool suffixes = false) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+  if (suffixes && end && *end && !end[1]) {
+    switch (*end) {
+      case 'K': case 'k': n *= 1000; ++end; break;
+      case 'M': case 'm': n *= 1000000; ++end; break;
+      case 'G': case 'g': n *= 1000000000; ++end; break;
+      default: break;
+    }
+  }
+  if (v.empty() || *end || errno || n > max) return std::nullopt;
+  return n;
+}
+
+// Handles `o` if it is a common option: `value()` takes its argument,
+// `number(opt, text, max)` parses a number (or exits with usage), `fail`
+// reports a bad value. Returns false for any other option.
+template <typename Value, typename Number, typename Fail>
+bool ParseCommonOption(const std::string& o, Value&& value, Number&& number, Fail&& fail, CommonArgs& c) {
+  if (o == "-v") {
+    c.verbose = true;
+  } else if (o == "--once") {
+    c.once = true;
+  } else if (o == "--transport") {
+    const std::string v = value();
+    if (v == "raw") c.ep.transport = rawsctp::transport_kind::raw;
+    else if (v == "udp") c.ep.transport = rawsctp::transport_kind::udp;
+    else fail("--transport is raw or udp");
+  } else if (o == "--proto") {
+    c.ep.protocol = uint8_t(number(o, value(), 255));
+  } else if (o == "--udp-port") {
+    c.ep.udp_port = c.ep.udp_remote_port = uint16_t(number(o, value(), 65535));
+  } else if (o == "--bind") {
+    c.ep.bind.push_back(value());
+  } else if (o == "--port") {
+    c.port = uint16_t(number(o, value(), 65535));
+  } else if (o == "--pcap") {
+    c.pcap = value();
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Opens the endpoint (with --pcap capture), runs `start` on it, and drives
+// the io_context until `finish` is called. A server exits 0 on Ctrl-C
+// unless --once; a client fails after `timeout_s`. Returns the exit code.
+inline int RunApp(const char* prog, CommonArgs& c, bool server, double timeout_s,
+                  std::function<void(int)>& finish,
+                  const std::function<void(asio::io_context&, rawsctp::endpoint&)>& start) {
+  if (server) {
+    c.ep.port = c.port;
+  } else {
+    c.ep.udp_port = 0;  // the client's encapsulation port is ephemeral; the server learns it
+  }
+  std::unique_ptr<rawsctp::pcap_writer> pcap;
+  if (!c.pcap.empty()) {
+    try {
+      pcap = std::make_unique<rawsctp::pcap_writer>(c.pcap);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s: %s\n", prog, e.what());
+      return 1;
+    }
+    c.ep.packet_tap = [p = pcap.get()](const rawsctp::packet_record& r) { p->write(r); };
+  }
+  asio::io_context io(1);
+  std::error_code ec;
+  std::string detail;
+  rawsctp::endpoint ep(io, c.ep, ec, detail);
+  if (!ep.valid()) {
+    std::fprintf(stderr, "%s: %s\n", prog, detail.empty() ? ec.message().c_str() : detail.c_str());
+    return 1;
+  }
+  int result = 1;
+  finish = [&](int code) {
+    result = code;
+    ep.close();
+    io.stop();
+  };
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& e, int) {
+    if (!e) finish(server && !c.once ? 0 : 1);
+  });
+  asio::steady_timer deadline(io);
+  if (server) {
+    std::fprintf(stderr, "%s: listening on %s\n", prog, ep.description().c_str());
+    ep.listen();
+  } else {
+    deadline.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(timeout_s)));
+    deadline.async_wait([&](const boost::system::error_code& e) {
+      if (e) return;
+      std::fprintf(stderr, "%s: timed out after %.0f s\n", prog, timeout_s);
+      finish(1);
+    });
+  }
+  start(io, ep);
+  io.run();
+  return result;
+}
+
+}  // namespace rawsctp::apps
