@@ -852,10 +852,6 @@ TimePoint Association::NextDeadline() const {
 
 // ---------------------------------------------------------------- output
 
-uint32_t Association::PeerRwndAvailable() const {
-  return peer_rwnd_;
-}
-
 bool Association::wants_transmit(TimePoint now) const {
   if (!abort_chunk_.empty() || send_init_ || send_cookie_echo_ || send_cookie_ack_ || send_shutdown_ ||
       send_shutdown_ack_ || send_shutdown_complete_ || send_heartbeat_ || !pending_control_.empty())

@@ -121,7 +121,6 @@ class Association {
 
   // Packet assembly helpers.
   bool WriteDataChunks(TimePoint now, proto::PacketWriter& pw, bool& wrote_data);
-  uint32_t PeerRwndAvailable() const;
 
   const AssocId id_;
   AssociationOptions opts_;

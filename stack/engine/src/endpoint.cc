@@ -235,8 +235,7 @@ void Endpoint::HandlePacket(TimePoint now, const TransportAddress& src, const Tr
     const State st = existing->state();
     if (has_shutdown_ack && (st == State::kCookieWait || st == State::kCookieEchoed)) {
       // 8.5.1 E: treat as out of the blue.
-      HandleOotb(now, src, dst, packet, h.verification_tag.value(), p.first_chunk().type(), p.first_chunk().flags(),
-                 false, false, true, has_abort, has_shutdown_complete, has_stale_cookie_error || has_cookie_ack);
+      HandleOotb(src, h.verification_tag.value(), true, has_abort, has_shutdown_complete, has_stale_cookie_error || has_cookie_ack);
       return;
     }
     existing->HandlePacket(now, p);
@@ -251,12 +250,10 @@ void Endpoint::HandlePacket(TimePoint now, const TransportAddress& src, const Tr
       return;
     }
   }
-  HandleOotb(now, src, dst, packet, h.verification_tag.value(), p.first_chunk().type(), p.first_chunk().flags(), false,
-             false, has_shutdown_ack, has_abort, has_shutdown_complete, has_stale_cookie_error || has_cookie_ack);
+  HandleOotb(src, h.verification_tag.value(), has_shutdown_ack, has_abort, has_shutdown_complete, has_stale_cookie_error || has_cookie_ack);
 }
 
-void Endpoint::HandleOotb(TimePoint, const TransportAddress& src, const TransportAddress&, ByteView, uint32_t tag,
-                          uint8_t, uint8_t, bool, bool, bool has_shutdown_ack, bool has_abort,
+void Endpoint::HandleOotb(const TransportAddress& src, uint32_t tag, bool has_shutdown_ack, bool has_abort,
                           bool has_shutdown_complete, bool has_cookie_error_or_ack) {
   ++counters_.ootb;
   // 8.4, in order.

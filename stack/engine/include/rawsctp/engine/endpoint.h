@@ -103,9 +103,9 @@ class Endpoint {
   void AfterCall(AssocId id);
   void Check(const Association& a) const;
   void Reap(AssocId id, TimePoint now);
-  void HandleOotb(TimePoint now, const TransportAddress& src, const TransportAddress& dst, proto::ByteView packet,
-                  uint32_t tag, uint8_t first_type, uint8_t first_flags, bool has_init, bool has_cookie_echo,
-                  bool has_shutdown_ack, bool has_abort, bool has_shutdown_complete, bool has_stale_cookie_error);
+  // Section 8.4 for a packet that matches no association.
+  void HandleOotb(const TransportAddress& src, uint32_t tag, bool has_shutdown_ack, bool has_abort,
+                  bool has_shutdown_complete, bool has_cookie_error_or_ack);
   void AnswerInit(TimePoint now, const TransportAddress& src, proto::ByteView packet, Association* existing);
   void HandleCookieEcho(TimePoint now, const TransportAddress& src, const TransportAddress& dst, proto::ByteView packet,
                         Association* existing);
