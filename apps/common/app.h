@@ -1,6 +1,7 @@
 // What every app shares: the common options (--transport, --proto,
 // --udp-port, --bind, --port, --pcap, -v, --once) and the run scaffolding
-// (pcap capture, the endpoint, Ctrl-C, the client's deadline, io.run()).
+// (pcap capture, the endpoint, dropping capabilities, Ctrl-C, the client's
+// deadline, io.run()).
 #pragma once
 
 #include <boost/asio.hpp>
@@ -17,6 +18,7 @@
 
 #include "rawsctp/runtime/endpoint.h"
 #include "rawsctp/runtime/pcap_writer.h"
+#include "rawsctp/runtime/privileges.h"
 
 namespace rawsctp::apps {
 
@@ -106,6 +108,12 @@ inline int RunApp(const char* prog, CommonArgs& c, bool server, double timeout_s
   if (!ep.valid()) {
     std::fprintf(stderr, "%s: %s\n", prog, detail.empty() ? ec.message().c_str() : detail.c_str());
     return 1;
+  }
+  // The sockets are open (and the pcap file): no capability is needed from here on.
+  if (auto e = rawsctp::drop_privileges(&detail)) {
+    std::fprintf(stderr, "%s: warning: cannot drop capabilities: %s\n", prog, detail.c_str());
+  } else if (c.verbose) {
+    std::fprintf(stderr, "%s: sockets open; dropped all capabilities\n", prog);
   }
   int result = 1;
   finish = [&](int code) {

@@ -216,6 +216,23 @@ std::string FamilyName(uint8_t f) { return f == 6 ? "IPv6" : "IPv4"; }
 
 }  // namespace
 
+proto::IpAddress RouteSource(const proto::IpAddress& to) {
+  proto::IpAddress src;
+  src.family = to.family;
+  const int fd = ::socket(to.family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return src;
+  sockaddr_storage ss;
+  const socklen_t len = ToSockaddr(to, 9, ss);
+  sockaddr_storage me{};
+  socklen_t mlen = sizeof(me);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&me), &mlen) == 0 && me.ss_family == ss.ss_family) {
+    src = FromSockaddr(me, nullptr);
+  }
+  ::close(fd);
+  return src;
+}
+
 bool KernelSctpLoaded() {
   const char* p = std::getenv("RAWSCTP_PROC_NET_SCTP");
   return ::access(p ? p : "/proc/net/sctp", F_OK) == 0;

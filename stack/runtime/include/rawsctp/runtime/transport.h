@@ -86,6 +86,11 @@ struct UdpOptions {
 std::unique_ptr<Adapter> OpenRaw(const RawOptions& options, std::error_code& ec, std::string& detail);
 std::unique_ptr<Adapter> OpenUdp(const UdpOptions& options, std::error_code& ec, std::string& detail);
 
+// The local address the kernel's routing picks for packets to `to` (a UDP
+// socket connected to it: nothing is sent). Family `to.family` with the
+// unspecified address when there is no route.
+proto::IpAddress RouteSource(const proto::IpAddress& to);
+
 // True if the kernel has SCTP loaded (/proc/net/sctp exists; the environment
 // variable RAWSCTP_PROC_NET_SCTP overrides the path, for tests).
 bool KernelSctpLoaded();
