@@ -82,7 +82,8 @@ bool ParseCommonOption(const std::string& o, Value&& value, Number&& number, Fai
 
 // Opens the endpoint (with --pcap capture), runs `start` on it, and drives
 // the io_context until `finish` is called. A server exits 0 on Ctrl-C
-// unless --once; a client fails after `timeout_s`. Returns the exit code.
+// unless --once; a client fails after `timeout_s` (none if 0). Returns the
+// exit code.
 inline int RunApp(const char* prog, CommonArgs& c, bool server, double timeout_s,
                   std::function<void(int)>& finish,
                   const std::function<void(asio::io_context&, rawsctp::endpoint&)>& start) {
@@ -129,7 +130,7 @@ inline int RunApp(const char* prog, CommonArgs& c, bool server, double timeout_s
   if (server) {
     std::fprintf(stderr, "%s: listening on %s\n", prog, ep.description().c_str());
     ep.listen();
-  } else {
+  } else if (timeout_s > 0) {
     deadline.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(timeout_s)));
     deadline.async_wait([&](const boost::system::error_code& e) {
