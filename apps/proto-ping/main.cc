@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::string detail;
   auto a = udp ? transport::OpenUdp({.family = family, .port = serve ? c.ep.udp_port : uint16_t(0), .bind = bind}, ec, detail)
-               : transport::OpenRaw({.family = family, .protocol = c.ep.protocol, .bind = bind}, ec, detail);
+               : transport::OpenRaw({.family = family, .protocol = c.ep.protocol, .bind = bind, .ports = {}}, ec, detail);
   if (!a) return std::fprintf(stderr, "proto-ping: %s\n", detail.c_str()), 1;
   std::unique_ptr<pcap_writer> pcap;
   try {

@@ -253,6 +253,8 @@ bool endpoint_impl::Open(std::error_code& ec, std::string& detail) {
     v6.family = 6;
     binds = {v4, v6};
   }
+  // The local port first: the raw sockets' kernel filter keeps only it.
+  const uint16_t local_port = options_.port ? options_.port : uint16_t(49152 + random_.U32() % 16384);
   for (const auto& b : binds) {
     proto::IpAddress bind = b;
     const bool any = bind.bytes == std::array<uint8_t, 16>{};
@@ -261,7 +263,8 @@ bool endpoint_impl::Open(std::error_code& ec, std::string& detail) {
     std::error_code e;
     std::string d;
     if (options_.transport == transport_kind::raw) {
-      a = transport::OpenRaw({.family = b.family, .protocol = options_.protocol, .bind = bind}, e, d);
+      a = transport::OpenRaw({.family = b.family, .protocol = options_.protocol, .bind = bind, .ports = {local_port}},
+                             e, d);
     } else {
       a = transport::OpenUdp({.family = b.family, .port = options_.udp_port, .bind = bind}, e, d);
     }
@@ -284,8 +287,7 @@ bool endpoint_impl::Open(std::error_code& ec, std::string& detail) {
   eo.association = options_.association;
   eo.association.header_overhead = overhead;
   eo.max_associations = options_.max_associations;
-  eo.local_port = options_.port;
-  if (eo.local_port == 0) eo.local_port = uint16_t(49152 + random_.U32() % 16384);
+  eo.local_port = local_port;
   std::array<uint8_t, 32> secret{};
   if (RAND_bytes(secret.data(), int(secret.size())) != 1) {
     ec = make_error_code(errc::transport_error);

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -70,6 +71,44 @@ void SetBuffer(int fd, int force_opt, int opt, int bytes) {
   }
 }
 
+// The classic BPF program of Adapter::SetPortFilter. A raw IPv4 socket's
+// filter sees the IP header (the IHL gives its length); a raw IPv6 socket's
+// sees the payload only (the kernel has pulled the IPv6 and extension
+// headers). A load beyond the end of the packet returns 0: too short to
+// carry a port, dropped.
+std::vector<sock_filter> PortFilterProgram(uint8_t family, const std::vector<uint16_t>& ports) {
+  std::vector<sock_filter> prog;
+  if (family == 4) {
+    prog.push_back(BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0));        // X = 4 * (ip[0] & 0xf)
+    prog.push_back(BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2));         // A = payload[2..3]
+  } else {
+    prog.push_back(BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 2));
+  }
+  const size_t n = ports.size();
+  for (size_t i = 0; i < n; ++i) {
+    // Match: jump over the remaining comparisons and the drop to "keep".
+    prog.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ports[i], uint8_t(n - i), 0));
+  }
+  prog.push_back(BPF_STMT(BPF_RET | BPF_K, 0));                    // drop
+  prog.push_back(BPF_STMT(BPF_RET | BPF_K, 0xFFFFFFFFu));          // keep it whole
+  return prog;
+}
+
+std::error_code AttachPortFilter(int fd, uint8_t family, const std::vector<uint16_t>& ports) {
+  if (ports.size() > 250) return std::make_error_code(std::errc::invalid_argument);
+  if (ports.empty()) {
+    int dummy = 0;
+    if (::setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy, sizeof(dummy)) != 0 && errno != ENOENT) {
+      return LastError();
+    }
+    return {};
+  }
+  std::vector<sock_filter> prog = PortFilterProgram(family, ports);
+  sock_fprog fprog{uint16_t(prog.size()), prog.data()};
+  if (::setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) != 0) return LastError();
+  return {};
+}
+
 class SocketAdapter final : public Adapter {
  public:
   enum class Kind { kRaw, kUdp };
@@ -90,6 +129,9 @@ class SocketAdapter final : public Adapter {
     return (family_ == 6 ? 40u : 20u) + (kind_ == Kind::kUdp ? 8u : 0u);
   }
   uint16_t local_port() const override { return port_; }
+  std::error_code SetPortFilter(const std::vector<uint16_t>& ports) override {
+    return kind_ == Kind::kRaw ? AttachPortFilter(fd_, family_, ports) : std::error_code();
+  }
   std::string Describe() const override {
     const std::string fam = family_ == 6 ? "IPv6" : "IPv4";
     if (kind_ == Kind::kUdp) return "UDP/" + fam + " port " + std::to_string(port_) + " (RFC 6951)";
@@ -278,6 +320,18 @@ std::unique_ptr<Adapter> OpenRaw(const RawOptions& o, std::error_code& ec, std::
                ": " + std::strerror(err);
     }
     return nullptr;
+  }
+  if (!o.ports.empty()) {
+    if (auto e = AttachPortFilter(fd, o.family, o.ports)) {
+      ::close(fd);
+      ec = e;
+      detail = "cannot attach the port filter to the raw socket: " + e.message();
+      return nullptr;
+    }
+    // Whatever was queued before the filter: dropped, like loss.
+    uint8_t b;
+    while (::recv(fd, &b, 1, MSG_DONTWAIT | MSG_TRUNC) >= 0) {
+    }
   }
   if (o.family == 6) {
     const int on = 1;

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "rawsctp/proto/bytes.h"
 #include "rawsctp/proto/ip.h"
@@ -53,6 +54,18 @@ class Adapter {
   // UDP: the local port (useful when 0 was asked for). Raw IP: 0.
   virtual uint16_t local_port() const { return 0; }
 
+  // Raw IP: keeps, in the kernel (a classic BPF socket filter), only the
+  // datagrams whose destination port is one of `ports`, so that packets for
+  // other programs cost no copy and no wakeup. The port is the payload's
+  // bytes 2-3, where SCTP (and UDP, TCP, DCCP) carry it; IPv4 skips the IP
+  // header by its IHL. Each call replaces the previous filter atomically;
+  // an empty list removes it. At most 250 ports. ICMP errors (IP_RECVERR)
+  // are not filtered. UDP adapters have a port of their own: no-op.
+  virtual std::error_code SetPortFilter(const std::vector<uint16_t>& ports) {
+    (void)ports;
+    return {};
+  }
+
   // Reads up to `max` waiting datagrams without blocking and calls `on` for
   // each. Returns how many were read; 0 when none was waiting. A socket
   // error other than "would block" is returned in `ec`.
@@ -72,6 +85,9 @@ struct RawOptions {
   uint8_t family = 4;             // 4 or 6
   uint8_t protocol = 132;         // 132 (SCTP), 253/254 (RFC 3692 experiments), ...
   proto::IpAddress bind;          // family 0: any
+  // If not empty: the port filter (Adapter::SetPortFilter) is attached
+  // before the socket is bound, so no foreign datagram is ever queued.
+  std::vector<uint16_t> ports;
 };
 
 struct UdpOptions {
