@@ -46,6 +46,7 @@ const char* EventTypeName(EventType t) {
     case EventType::kSendFailed: return "SEND_FAILED";
     case EventType::kPeerError: return "PEER_ERROR";
     case EventType::kIncoming: return "INCOMING";
+    case EventType::kSendSpace: return "SEND_SPACE";
   }
   return "?";
 }
@@ -101,7 +102,7 @@ void Association::Connect(TimePoint now) {
   SetState(State::kCookieWait);
   send_init_ = true;
   init_retransmits_ = 0;
-  StartTimer(Timer::kT1Init, now + path_.rto.rto());
+  StartTimer(Timer::kT1Init, now + T1Duration());
 }
 
 void Association::InitPeerState(uint32_t peer_tag, uint32_t peer_initial_tsn, uint32_t peer_rwnd, uint16_t os,
@@ -167,7 +168,7 @@ CollisionInfo Association::OnInitCollision(TimePoint) {
   return ci;
 }
 
-void Association::HandleCookieEcho(TimePoint now, const CookieContents& c) {
+bool Association::HandleCookieEcho(TimePoint now, const CookieContents& c) {
   const bool my_match = c.my_tag == my_tag_;
   const bool peer_match = c.peer_tag == peer_tag_;
   if (!my_match && !peer_match && c.local_tie_tag == my_tag_ && c.peer_tie_tag == peer_tag_) {
@@ -177,7 +178,7 @@ void Association::HandleCookieEcho(TimePoint now, const CookieContents& c) {
       // report the cookie with an ERROR.
       send_shutdown_ack_ = true;
       QueueError(uint16_t(CauseCode::kCookieReceivedWhileShuttingDown), {});
-      return;
+      return true;
     }
     FailPendingSends("peer restarted");
     my_tag_ = c.my_tag;
@@ -196,7 +197,7 @@ void Association::HandleCookieEcho(TimePoint now, const CookieContents& c) {
     ScheduleHeartbeat(now);
     send_cookie_ack_ = true;
     Emit(EventType::kRestart, "peer restarted the association");
-    return;
+    return true;
   }
   if (my_match && !peer_match) {
     // Case B: setup collision; the peer's tag in the cookie is current.
@@ -204,18 +205,19 @@ void Association::HandleCookieEcho(TimePoint now, const CookieContents& c) {
                   c.inbound_streams);
     send_cookie_ack_ = true;
     if (state_ == State::kCookieWait || state_ == State::kCookieEchoed) EnterEstablished(now, &c);
-    return;
+    return true;
   }
   if (!my_match && peer_match && c.local_tie_tag == 0 && c.peer_tie_tag == 0) {
-    return;  // Case C: silently discard.
+    return false;  // Case C: silently discard.
   }
   if (my_match && peer_match) {
     // Case D: a duplicate COOKIE ECHO; answer it.
     if (state_ == State::kCookieEchoed || state_ == State::kCookieWait) EnterEstablished(now, &c);
     send_cookie_ack_ = true;
-    return;
+    return true;
   }
   // Any other combination: silently discard (5.2.4).
+  return false;
 }
 
 // ---------------------------------------------------------------- input
@@ -233,8 +235,8 @@ bool Association::AcceptsTag(const PacketView& p) const {
   return tag == my_tag_;
 }
 
-void Association::HandlePacket(TimePoint now, const PacketView& p) {
-  if (!AcceptsTag(p)) return;  // 8.5: silently discard
+bool Association::HandlePacket(TimePoint now, const PacketView& p) {
+  if (!AcceptsTag(p)) return false;  // 8.5: silently discard
   ++stats_.packets_received;
   stats_.bytes_received += p.bytes().size();
   burst_budget_ = opts_.max_burst;
@@ -246,14 +248,14 @@ void Association::HandlePacket(TimePoint now, const PacketView& p) {
     switch (type) {
       case ChunkType::kData: {
         auto d = DataChunk::Parse(cv);
-        if (!d) return;
+        if (!d) return true;
         if (state_ != State::kEstablished && state_ != State::kShutdownPending && state_ != State::kShutdownSent &&
             state_ != State::kCookieEchoed) {
           break;  // no new data once the peer has shut down
         }
         if (state_ == State::kCookieEchoed) break;
         data_seen = true;
-        if (!HandleData(now, *d, immediate)) return;
+        if (!HandleData(now, *d, immediate)) return true;
         break;
       }
       case ChunkType::kInitAck:
@@ -274,7 +276,7 @@ void Association::HandlePacket(TimePoint now, const PacketView& p) {
         break;
       case ChunkType::kAbort:
         HandleAbort(*AbortChunk::Parse(cv));
-        return;
+        return true;
       case ChunkType::kError:
         HandleError(now, *ErrorChunk::Parse(cv));
         break;
@@ -286,7 +288,7 @@ void Association::HandlePacket(TimePoint now, const PacketView& p) {
         break;
       case ChunkType::kShutdownComplete:
         HandleShutdownComplete();
-        return;
+        return true;
       case ChunkType::kInit:
       case ChunkType::kCookieEcho:
         break;  // handled by the endpoint before the packet gets here
@@ -294,7 +296,7 @@ void Association::HandlePacket(TimePoint now, const PacketView& p) {
         // Types the codec knows but this engine has not negotiated (I-DATA,
         // FORWARD TSN, RE-CONFIG, AUTH, ASCONF, PAD, ECN...) and unknown
         // types are treated alike: as the action bits say (3.2).
-        if (!HandleUnrecognized(cv)) return;
+        if (!HandleUnrecognized(cv)) return true;
         break;
     }
   }
@@ -313,13 +315,18 @@ void Association::HandlePacket(TimePoint now, const PacketView& p) {
     }
   }
   MaybeProgressShutdown(now);
+  return true;
 }
 
 bool Association::HandleUnrecognized(const ChunkView& c) {
   const UnrecognizedAction a = c.action();
   if (a.report) {
-    QueueError(uint16_t(CauseCode::kUnrecognizedChunkType),
-               c.bytes.first(std::min<size_t>(c.bytes.size(), 512)));
+    // The chunk as it was on the wire, with its padding (as Linux and
+    // FreeBSD send it), capped so that the ERROR stays small.
+    std::array<uint8_t, 512> copy{};
+    const size_t n = std::min<size_t>(c.bytes.size(), copy.size());
+    std::copy_n(c.bytes.begin(), n, copy.begin());
+    QueueError(uint16_t(CauseCode::kUnrecognizedChunkType), ByteView(copy.data(), (n + 3) & ~size_t(3)));
   }
   return a.skip;
 }
@@ -370,7 +377,7 @@ void Association::HandleInitAck(TimePoint now, const InitAckChunk& c) {
   SetState(State::kCookieEchoed);
   send_cookie_echo_ = true;
   if (!unrecognized.empty()) QueueError(uint16_t(CauseCode::kUnrecognizedParameters), unrecognized);
-  StartTimer(Timer::kT1Cookie, now + path_.rto.rto());
+  StartTimer(Timer::kT1Cookie, now + T1Duration());
 }
 
 void Association::HandleCookieAck(TimePoint now) {
@@ -532,7 +539,7 @@ void Association::HandleAbort(const AbortChunk& a) {
   }
   Fail(state_ == State::kCookieWait || state_ == State::kCookieEchoed ? EventType::kCannotStart
                                                                        : EventType::kCommunicationLost,
-       detail, cause);
+       detail, cause, FailReason::kPeerAbort);
 }
 
 void Association::HandleError(TimePoint now, const ErrorChunk& e) {
@@ -541,7 +548,7 @@ void Association::HandleError(TimePoint now, const ErrorChunk& e) {
       // 5.2.6: restart the handshake with a Cookie Preservative asking for
       // twice the measured staleness, counted against Max.Init.Retransmits.
       if (++init_retransmits_ > opts_.max_init_retransmits) {
-        Fail(EventType::kCannotStart, "stale cookie, retries exhausted", t.type);
+        Fail(EventType::kCannotStart, "stale cookie, retries exhausted", t.type, FailReason::kTimeout);
         return;
       }
       const uint32_t staleness_us = Load32(t.value.data());
@@ -549,7 +556,7 @@ void Association::HandleError(TimePoint now, const ErrorChunk& e) {
       StopTimer(Timer::kT1Cookie);
       SetState(State::kCookieWait);
       send_init_ = true;
-      StartTimer(Timer::kT1Init, now + path_.rto.rto());
+      StartTimer(Timer::kT1Init, now + T1Duration());
       return;
     }
     Emit(EventType::kPeerError, CauseCodeName(t.type) ? CauseCodeName(t.type) : "unknown cause", t.type);
@@ -628,13 +635,31 @@ SendStatus Association::Send(TimePoint now, uint16_t stream, uint32_t ppid, bool
   if (data.size() > opts_.max_message_size) return SendStatus::kMessageTooBig;
   if (stream >= outbound_streams_) return SendStatus::kInvalidStream;
   const size_t buffered = send_queue_.pending_bytes() + rtx_.outstanding_bytes();
-  if (buffered > 0 && buffered + data.size() > opts_.send_buffer) return SendStatus::kWouldBlock;
+  if (buffered > 0 && buffered + data.size() > opts_.send_buffer) {
+    // kSendSpace when the buffered amount is down to the low-water mark, or
+    // lower if this message would not fit yet (0: when all is acknowledged).
+    const size_t low = opts_.send_buffer_low_water ? opts_.send_buffer_low_water : opts_.send_buffer / 2;
+    const size_t fits = data.size() <= opts_.send_buffer ? opts_.send_buffer - data.size() : 0;
+    send_space_threshold_ = std::min(low, fits);
+    return SendStatus::kWouldBlock;
+  }
   send_queue_.Push(stream, ppid, unordered, std::vector<uint8_t>(data.begin(), data.end()));
   stats_.user_bytes_sent += data.size();
   ++stats_.messages_sent;
   burst_budget_ = std::max(burst_budget_, opts_.max_burst);
   (void)now;
   return SendStatus::kOk;
+}
+
+void Association::MaybeSignalSendSpace() {
+  if (send_space_threshold_ == SIZE_MAX) return;
+  if (state_ != State::kCookieWait && state_ != State::kCookieEchoed && state_ != State::kEstablished) {
+    send_space_threshold_ = SIZE_MAX;  // Send() cannot succeed any more
+    return;
+  }
+  if (send_queue_.pending_bytes() + rtx_.outstanding_bytes() > send_space_threshold_) return;
+  send_space_threshold_ = SIZE_MAX;
+  Emit(EventType::kSendSpace);
 }
 
 void Association::Shutdown(TimePoint now) {
@@ -656,7 +681,8 @@ void Association::Abort(TimePoint, const std::string& reason) {
   if (closed()) return;
   SendAbort(reason, uint16_t(CauseCode::kUserInitiatedAbort),
             ByteView(reinterpret_cast<const uint8_t*>(reason.data()), std::min<size_t>(reason.size(), 256)));
-  Fail(EventType::kCommunicationLost, "aborted locally: " + reason, uint16_t(CauseCode::kUserInitiatedAbort));
+  Fail(EventType::kCommunicationLost, "aborted locally: " + reason, uint16_t(CauseCode::kUserInitiatedAbort),
+       FailReason::kLocalAbort);
 }
 
 void Association::MaybeProgressShutdown(TimePoint now) {
@@ -695,7 +721,7 @@ void Association::FailPendingSends(const std::string& why) {
   report(send_queue_.DrainUnsent());
 }
 
-void Association::Fail(EventType type, const std::string& detail, uint16_t cause) {
+void Association::Fail(EventType type, const std::string& detail, uint16_t cause, FailReason reason) {
   if (closed() && type != EventType::kCannotStart) return;
   FailPendingSends(detail);
   StopAllTimers();
@@ -704,6 +730,7 @@ void Association::Fail(EventType type, const std::string& detail, uint16_t cause
   send_heartbeat_ = false;
   pending_control_.clear();
   Emit(type, detail, cause);
+  events_.back().reason = reason;
 }
 
 void Association::SendAbort(const std::string&, uint16_t cause_code, ByteView cause_value) {
@@ -725,6 +752,28 @@ void Association::QueueError(uint16_t cause_code, ByteView cause_value) {
 
 // ---------------------------------------------------------------- timers
 
+Duration Association::T1Duration() const {
+  const Duration rto = path_.rto.rto();
+  return opts_.max_init_timeout.count() > 0 ? std::min(rto, opts_.max_init_timeout) : rto;
+}
+
+void Association::SetOptions(TimePoint now, const AssociationOptions& o) {
+  const bool heartbeat_changed =
+      o.heartbeat_enabled != opts_.heartbeat_enabled || o.heartbeat_interval != opts_.heartbeat_interval;
+  const uint16_t os = opts_.outbound_streams, mis = opts_.max_inbound_streams;
+  const uint32_t mtu = opts_.path_mtu, overhead = opts_.header_overhead;
+  opts_ = o;
+  // Negotiated in the handshake or owned by the path: unchanged here.
+  opts_.outbound_streams = os;
+  opts_.max_inbound_streams = mis;
+  opts_.path_mtu = mtu;
+  opts_.header_overhead = overhead;
+  path_.rto.SetBounds(o.rto_initial, o.rto_min, o.rto_max);
+  if (heartbeat_changed && !closed() && state_ != State::kCookieWait && state_ != State::kCookieEchoed) {
+    ScheduleHeartbeat(now);
+  }
+}
+
 void Association::ScheduleHeartbeat(TimePoint now) {
   if (!opts_.heartbeat_enabled) {
     path_.heartbeat_due = kNever;
@@ -743,7 +792,7 @@ bool Association::CountError(TimePoint) {
     SendAbort("retransmission limit", uint16_t(CauseCode::kUserInitiatedAbort),
               ByteView(reinterpret_cast<const uint8_t*>("Association.Max.Retrans exceeded"), 32));
     // The peer is presumed unreachable: the ABORT is a courtesy.
-    Fail(EventType::kCommunicationLost, "Association.Max.Retrans exceeded");
+    Fail(EventType::kCommunicationLost, "Association.Max.Retrans exceeded", 0, FailReason::kTimeout);
     return false;
   }
   return true;
@@ -792,27 +841,27 @@ void Association::HandleTimeout(TimePoint now) {
   if (timer(Timer::kT1Init) <= now) {
     StopTimer(Timer::kT1Init);
     if (++init_retransmits_ > opts_.max_init_retransmits) {
-      Fail(EventType::kCannotStart, "no answer to INIT (Max.Init.Retransmits)");
+      Fail(EventType::kCannotStart, "no answer to INIT (Max.Init.Retransmits)", 0, FailReason::kTimeout);
       return;
     }
     path_.rto.Backoff();
     send_init_ = true;
-    StartTimer(Timer::kT1Init, now + path_.rto.rto());
+    StartTimer(Timer::kT1Init, now + T1Duration());
   }
   if (timer(Timer::kT1Cookie) <= now) {
     StopTimer(Timer::kT1Cookie);
     if (++init_retransmits_ > opts_.max_init_retransmits) {
-      Fail(EventType::kCannotStart, "no answer to COOKIE ECHO (Max.Init.Retransmits)");
+      Fail(EventType::kCannotStart, "no answer to COOKIE ECHO (Max.Init.Retransmits)", 0, FailReason::kTimeout);
       return;
     }
     path_.rto.Backoff();
     send_cookie_echo_ = true;
-    StartTimer(Timer::kT1Cookie, now + path_.rto.rto());
+    StartTimer(Timer::kT1Cookie, now + T1Duration());
   }
   if (timer(Timer::kT5ShutdownGuard) <= now) {
     SendAbort("shutdown guard", uint16_t(CauseCode::kUserInitiatedAbort),
               ByteView(reinterpret_cast<const uint8_t*>("T5-shutdown-guard expired"), 25));
-    Fail(EventType::kCommunicationLost, "T5-shutdown-guard expired");
+    Fail(EventType::kCommunicationLost, "T5-shutdown-guard expired", 0, FailReason::kTimeout);
     return;
   }
   if (timer(Timer::kT2Shutdown) <= now) {

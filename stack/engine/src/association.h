@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
@@ -57,18 +58,32 @@ class Association {
   // Passive open from a validated cookie (5.1 D); sends COOKIE ACK.
   void EstablishFromCookie(TimePoint now, const CookieContents& c);
   // A valid cookie for this existing association (5.2.4 cases A-D).
-  void HandleCookieEcho(TimePoint now, const CookieContents& c);
+  // Returns false if the cookie was silently discarded (case C and the
+  // combinations 5.2.4 does not list).
+  bool HandleCookieEcho(TimePoint now, const CookieContents& c);
   // An INIT for this association (5.2.1, 5.2.2).
   CollisionInfo OnInitCollision(TimePoint now);
 
   // A packet whose checksum and framing were verified by the endpoint.
-  void HandlePacket(TimePoint now, const proto::PacketView& p);
+  // Returns false if it failed the verification tag check (8.5) and was
+  // discarded unread.
+  bool HandlePacket(TimePoint now, const proto::PacketView& p);
   void HandleTimeout(TimePoint now);
   SendStatus Send(TimePoint now, uint16_t stream, uint32_t ppid, bool unordered, proto::ByteView data);
   void Shutdown(TimePoint now);
   void Abort(TimePoint now, const std::string& reason);
+  // New options on a live association: RTO bounds, retransmission limits,
+  // heartbeat, Nagle, delayed SACK, buffers. Streams and MTU keep their
+  // negotiated values.
+  void SetOptions(TimePoint now, const AssociationOptions& o);
+  const AssociationOptions& options() const { return opts_; }
   // The user consumed delivered bytes: the receive window opens again.
   void OnDelivered(size_t bytes);
+  // Delivered bytes not yet consumed (OnDelivered); they count against rwnd.
+  size_t undelivered_bytes() const { return undelivered_bytes_; }
+  // Emits kSendSpace if Send() returned kWouldBlock since the last one and
+  // the buffered amount has fallen far enough (run after every entry point).
+  void MaybeSignalSendSpace();
 
   // Writes the next packet into `buf` (at least max_packet bytes). 0: nothing.
   size_t PollTransmit(TimePoint now, proto::MutableByteView buf);
@@ -85,6 +100,8 @@ class Association {
   void StopTimer(Timer t) { timers_[size_t(t)] = kNever; }
   TimePoint timer(Timer t) const { return timers_[size_t(t)]; }
   void StopAllTimers();
+  // T1-init and T1-cookie: the RTO, capped by max_init_timeout.
+  Duration T1Duration() const;
 
   bool AcceptsTag(const proto::PacketView& p) const;
   void HandleInitAck(TimePoint now, const proto::InitAckChunk& c);
@@ -110,7 +127,8 @@ class Association {
   // Increments the association and path error counters; fails the
   // association beyond Association.Max.Retrans. Returns false if it failed.
   bool CountError(TimePoint now);
-  void Fail(EventType type, const std::string& detail, uint16_t cause = 0);
+  void Fail(EventType type, const std::string& detail, uint16_t cause = 0,
+            FailReason reason = FailReason::kProtocolError);
   void SendAbort(const std::string& reason, uint16_t cause_code, proto::ByteView cause_value);
   void QueueError(uint16_t cause_code, proto::ByteView cause_value);
   void QueueControl(std::vector<uint8_t> chunk) { pending_control_.push_back(std::move(chunk)); }
@@ -158,6 +176,9 @@ class Association {
   SendQueue send_queue_;
   RetransmissionQueue rtx_;
   size_t undelivered_bytes_ = 0;      // delivered to the event queue, not yet read
+  // Send() returned kWouldBlock: kSendSpace is due once the buffered amount
+  // (queued + unacknowledged) is at most this. SIZE_MAX: not armed.
+  size_t send_space_threshold_ = SIZE_MAX;
   std::vector<Message> delivered_;    // scratch, reused: no allocation per chunk
 
   // Pending output.

@@ -66,6 +66,7 @@ std::vector<AssocId> Endpoint::associations() const {
 void Endpoint::AfterCall(AssocId id) {
   Association* a = Find(id);
   if (!a) return;
+  a->MaybeSignalSendSpace();
   Check(*a);
   Reschedule(id, *a);
   if (!in_ready_[id]) {
@@ -168,23 +169,24 @@ void Endpoint::ReplyAbort(const TransportAddress& to, uint32_t tag, bool t_bit, 
   QueueReply(to, std::move(buf));
 }
 
-void Endpoint::HandlePacket(TimePoint now, const TransportAddress& src, const TransportAddress& dst, ByteView packet) {
+AssocId Endpoint::HandlePacket(TimePoint now, const TransportAddress& src, const TransportAddress& dst,
+                               ByteView packet) {
   ++counters_.packets_received;
   // RFC 9260 6.8: a packet with an invalid checksum is silently discarded.
   if (!VerifySctpChecksum(packet)) {
     ++counters_.bad_checksum;
-    return;
+    return kNoAssoc;
   }
   auto parsed = PacketView::Parse(packet);
   if (!parsed) {
     ++counters_.malformed;
-    return;
+    return kNoAssoc;
   }
   const PacketView& p = *parsed;
   const CommonHeader h = p.header();
   if (h.destination_port != options_.local_port || h.source_port == 0) {
     ++counters_.wrong_port;
-    return;
+    return kNoAssoc;
   }
   bool has_init = false, has_cookie_echo = false, has_shutdown_ack = false, has_abort = false;
   bool has_shutdown_complete = false, has_stale_cookie_error = false, has_cookie_ack = false;
@@ -215,7 +217,7 @@ void Endpoint::HandlePacket(TimePoint now, const TransportAddress& src, const Tr
     // 6.10 / 8.5.1 A: INIT must be alone, with tag 0; otherwise discard.
     if (p.chunk_count() != 1 || h.verification_tag.value() != 0) {
       ++counters_.discarded;
-      return;
+      return kNoAssoc;
     }
     if (existing || listening_) {
       AnswerInit(now, src, packet, existing);
@@ -225,32 +227,33 @@ void Endpoint::HandlePacket(TimePoint now, const TransportAddress& src, const Tr
       ++counters_.ootb;
       if (init && init->initiate_tag.value() != 0) ReplyAbort(src, init->initiate_tag.value(), false, 0, {});
     }
-    return;
+    return kNoAssoc;
   }
   if (has_cookie_echo) {
-    HandleCookieEcho(now, src, dst, packet, existing);
-    return;
+    return HandleCookieEcho(now, src, dst, packet, existing);
   }
   if (existing) {
     const State st = existing->state();
     if (has_shutdown_ack && (st == State::kCookieWait || st == State::kCookieEchoed)) {
       // 8.5.1 E: treat as out of the blue.
       HandleOotb(src, h.verification_tag.value(), true, has_abort, has_shutdown_complete, has_stale_cookie_error || has_cookie_ack);
-      return;
+      return kNoAssoc;
     }
-    existing->HandlePacket(now, p);
-    AfterCall(existing->id());
-    return;
+    const bool accepted = existing->HandlePacket(now, p);
+    const AssocId id = existing->id();
+    AfterCall(id);
+    return accepted ? id : kNoAssoc;
   }
   if (auto l = lingering_.find(src); l != lingering_.end()) {
     if (l->second.until <= now) {
       lingering_.erase(l);
     } else if (l->second.my_tag == h.verification_tag.value() && !has_shutdown_ack) {
       ++counters_.discarded;  // a stray packet of an association that closed gracefully
-      return;
+      return kNoAssoc;
     }
   }
   HandleOotb(src, h.verification_tag.value(), has_shutdown_ack, has_abort, has_shutdown_complete, has_stale_cookie_error || has_cookie_ack);
+  return kNoAssoc;
 }
 
 void Endpoint::HandleOotb(const TransportAddress& src, uint32_t tag, bool has_shutdown_ack, bool has_abort,
@@ -364,21 +367,21 @@ void Endpoint::AnswerInit(TimePoint now, const TransportAddress& src, ByteView p
   QueueReply(src, std::move(buf));
 }
 
-void Endpoint::HandleCookieEcho(TimePoint now, const TransportAddress& src, const TransportAddress&, ByteView packet,
-                                Association* existing) {
+AssocId Endpoint::HandleCookieEcho(TimePoint now, const TransportAddress& src, const TransportAddress&,
+                                   ByteView packet, Association* existing) {
   auto p = PacketView::Parse(packet);
   auto echo = CookieEchoChunk::Parse(p->first_chunk());
   const uint32_t tag = p->header().verification_tag.value();
   const auto v = cookies_->Verify(echo->cookie, now);
   if (v.verdict == CookieSigner::Verdict::kBadMac || v.verdict == CookieSigner::Verdict::kMalformed) {
     ++counters_.cookies_bad;  // 5.1.5 step 2: silently discard
-    return;
+    return kNoAssoc;
   }
   const CookieContents& c = v.contents;
   // 5.1.5 step 1: the tag and ports must match those in the cookie.
   if (tag != c.my_tag || c.local_port != options_.local_port || c.peer != src) {
     ++counters_.discarded;
-    return;
+    return kNoAssoc;
   }
   if (v.verdict == CookieSigner::Verdict::kStale) {
     // 5.1.5 step 3: ERROR with Stale Cookie, measure in microseconds.
@@ -394,22 +397,25 @@ void Endpoint::HandleCookieEcho(TimePoint now, const TransportAddress& src, cons
       buf.resize(out->size());
       QueueReply(src, std::move(buf));
     }
-    return;
+    return kNoAssoc;
   }
   Association* a = existing;
   if (a) {
-    a->HandleCookieEcho(now, c);
+    if (!a->HandleCookieEcho(now, c)) {
+      AfterCall(a->id());
+      return kNoAssoc;
+    }
   } else {
     if (associations_.size() >= options_.max_associations) {
       ++counters_.association_limit;
       ReplyAbort(src, c.peer_tag, false, uint16_t(CauseCode::kOutOfResource), {});
-      return;
+      return kNoAssoc;
     }
     if (!listening_ || accept_queue_.size() >= backlog_) {
       // The accept queue is full: refuse this association only.
       ++counters_.backlog_full;
       ReplyAbort(src, c.peer_tag, false, uint16_t(CauseCode::kOutOfResource), {});
-      return;
+      return kNoAssoc;
     }
     const AssocId id = next_id_++;
     auto owned = std::make_unique<Association>(id, options_.association, options_.local_port, src, random_, events_);
@@ -426,6 +432,7 @@ void Endpoint::HandleCookieEcho(TimePoint now, const TransportAddress& src, cons
   // DATA (and other chunks) may follow the COOKIE ECHO in the same packet.
   if (p->chunk_count() > 1 && a->my_tag() == tag) a->HandlePacket(now, *p);
   AfterCall(a->id());
+  return a->id();
 }
 
 void Endpoint::Reschedule(AssocId id, const Association& a) {
@@ -504,7 +511,7 @@ std::optional<Endpoint::Transmit> Endpoint::PollTransmit(TimePoint now, MutableB
       ready_.push_back(id);
       Check(*a);
       Reschedule(id, *a);
-      return Transmit{a->peer(), n};
+      return Transmit{a->peer(), n, id};
     }
     ready_.pop_front();
     in_ready_[id] = false;
@@ -521,13 +528,34 @@ std::optional<Event> Endpoint::PollEvent() {
   if (events_.empty()) return std::nullopt;
   Event e = std::move(events_.front());
   events_.pop_front();
-  if (e.type == EventType::kDataArrived) {
+  if (e.type == EventType::kDataArrived && !options_.manual_receive_credit) {
     if (Association* a = Find(e.assoc)) {
       a->OnDelivered(e.message.data.size());
       AfterCall(e.assoc);
     }
   }
   return e;
+}
+
+void Endpoint::ConsumeReceived(TimePoint, AssocId id, size_t bytes) {
+  if (!options_.manual_receive_credit) return;
+  if (Association* a = Find(id)) {
+    a->OnDelivered(bytes);
+    AfterCall(id);
+  }
+}
+
+bool Endpoint::SetOptions(TimePoint now, AssocId id, const AssociationOptions& o) {
+  Association* a = Find(id);
+  if (!a) return false;
+  a->SetOptions(now, o);
+  AfterCall(id);
+  return true;
+}
+
+std::optional<AssociationOptions> Endpoint::Options(AssocId id) const {
+  if (Association* a = Find(id)) return a->options();
+  return std::nullopt;
 }
 
 std::optional<AssociationStats> Endpoint::Stats(AssocId id) const {

@@ -21,6 +21,13 @@ class RtoEstimator {
     srtt_ = rttvar_ = Duration(0);
     measured_ = false;
   }
+  // New bounds (a socket option on a live association). Before the first
+  // measurement RTO is the new initial value.
+  void SetBounds(Duration initial, Duration min, Duration max) {
+    min_ = min;
+    max_ = std::max(min, max);
+    rto_ = std::clamp(measured_ ? rto_ : initial, min_, max_);
+  }
   void OnMeasurement(Duration r) {
     if (r < Duration(0)) return;
     if (!measured_) {

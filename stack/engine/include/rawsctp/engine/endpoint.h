@@ -70,8 +70,14 @@ class Endpoint {
   AssocId Connect(TimePoint now, const TransportAddress& peer, const AssociationOptions& options);
 
   // A received SCTP packet (common header first) and its addresses.
-  void HandlePacket(TimePoint now, const TransportAddress& source, const TransportAddress& destination,
-                    proto::ByteView packet);
+  // Returns the association that accepted it: the packet passed that
+  // association's verification tag check (8.5, 8.5.1), or carried a valid
+  // COOKIE ECHO for it (5.1.5, 5.2.4). kNoAssoc for everything else: INIT
+  // (answered without state), out-of-the-blue and discarded packets. RFC
+  // 6951 5.4 lets a UDP encapsulation layer learn the peer's port only from
+  // accepted packets.
+  AssocId HandlePacket(TimePoint now, const TransportAddress& source, const TransportAddress& destination,
+                       proto::ByteView packet);
   void HandleTimeout(TimePoint now);
 
   SendStatus Send(TimePoint now, AssocId id, uint16_t stream, uint32_t ppid, proto::ByteView data,
@@ -82,13 +88,30 @@ class Endpoint {
   struct Transmit {
     TransportAddress destination;
     size_t size = 0;              // bytes written to the buffer
+    // The association that sent it; kNoAssoc for a reply sent without
+    // state (INIT ACK, ABORT or SHUTDOWN COMPLETE to an out-of-the-blue
+    // packet), which goes back where the packet that caused it came from.
+    AssocId assoc = kNoAssoc;
   };
   // Writes the next packet into `buf` (at least the path's max packet size,
   // 64 KiB is always enough) and says where it goes.
   std::optional<Transmit> PollTransmit(TimePoint now, proto::MutableByteView buf);
   std::optional<Event> PollEvent();
+  // With EndpointOptions::manual_receive_credit: the user has consumed
+  // `bytes` of the delivered data of association `id`; they stop counting
+  // against its receive window (a window update goes out if it had nearly
+  // closed). Ignored for unknown ids and without manual_receive_credit.
+  void ConsumeReceived(TimePoint now, AssocId id, size_t bytes);
   // When HandleTimeout() must next be called (kNever: no timer).
   TimePoint NextTimeout() const;
+
+  // Options for associations created from now on (passive opens, and
+  // Connect() without options).
+  void SetDefaultAssociationOptions(const AssociationOptions& o) { options_.association = o; }
+  // Options of a live association (RTO bounds, retransmission limits,
+  // heartbeat, Nagle, delayed SACK, buffers); false if `id` is unknown.
+  bool SetOptions(TimePoint now, AssocId id, const AssociationOptions& o);
+  std::optional<AssociationOptions> Options(AssocId id) const;
 
   std::optional<AssociationStats> Stats(AssocId id) const;
   std::optional<TransportAddress> PeerAddress(AssocId id) const;
@@ -107,8 +130,8 @@ class Endpoint {
   void HandleOotb(const TransportAddress& src, uint32_t tag, bool has_shutdown_ack, bool has_abort,
                   bool has_shutdown_complete, bool has_cookie_error_or_ack);
   void AnswerInit(TimePoint now, const TransportAddress& src, proto::ByteView packet, Association* existing);
-  void HandleCookieEcho(TimePoint now, const TransportAddress& src, const TransportAddress& dst, proto::ByteView packet,
-                        Association* existing);
+  AssocId HandleCookieEcho(TimePoint now, const TransportAddress& src, const TransportAddress& dst,
+                           proto::ByteView packet, Association* existing);
   void QueueReply(const TransportAddress& to, std::vector<uint8_t> packet);
   void ReplyAbort(const TransportAddress& to, uint32_t tag, bool t_bit, uint16_t cause, proto::ByteView value);
 

@@ -19,9 +19,23 @@ enum class EventType : uint8_t {
   kSendFailed,          // a message that will never be delivered
   kPeerError,           // the peer sent an ERROR chunk
   kIncoming,            // a new association is waiting in the accept backlog
+  kSendSpace,           // Send() returned kWouldBlock, and the send buffer has drained to its
+                        // low-water mark (AssociationOptions::send_buffer_low_water) or to where
+                        // the refused message fits: retry. Once per kWouldBlock episode.
 };
 
 const char* EventTypeName(EventType t);
+
+// Why an association ended or could not start (kCommunicationLost,
+// kCannotStart): what a socket layer maps onto ECONNRESET, ECONNREFUSED or
+// ETIMEDOUT.
+enum class FailReason : uint8_t {
+  kNone,
+  kPeerAbort,       // the peer sent ABORT
+  kTimeout,         // Max.Init.Retransmits, Association.Max.Retrans or T5 exhausted
+  kProtocolError,   // the peer broke the protocol (we sent ABORT)
+  kLocalAbort,      // the user called Abort()
+};
 
 struct Message {
   uint16_t stream = 0;
@@ -40,6 +54,7 @@ struct Event {
   AssocId assoc = kNoAssoc;
   Message message;          // kDataArrived, kSendFailed
   uint16_t cause = 0;       // kPeerError, kCommunicationLost: first error cause code, if any
+  FailReason reason = FailReason::kNone;   // kCommunicationLost, kCannotStart
   std::string detail;       // human-readable reason
 };
 

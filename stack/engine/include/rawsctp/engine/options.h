@@ -16,6 +16,9 @@ struct AssociationOptions {
   Duration rto_max = Seconds(60);
   // Handshake (5.1) and failure detection (8.1, 8.2).
   int max_init_retransmits = 8;
+  // Cap on the T1-init / T1-cookie timer after back-off (RFC 6458
+  // sinit_max_init_timeo); 0: RTO.Max.
+  Duration max_init_timeout{};
   int association_max_retrans = 10;
   int path_max_retrans = 5;
   Duration valid_cookie_life = Seconds(60);
@@ -30,6 +33,10 @@ struct AssociationOptions {
   // Send buffer: queued plus unacknowledged user data. Send() reports
   // WouldBlock beyond it.
   size_t send_buffer = 1 << 20;
+  // After a kWouldBlock, EventType::kSendSpace is emitted once the queued
+  // plus unacknowledged bytes are at most this (and the refused message
+  // fits). 0: half the send buffer.
+  size_t send_buffer_low_water = 0;
   // Path MTU and the bytes below SCTP (IP header, UDP for RFC 6951).
   uint32_t path_mtu = 1500;
   uint32_t header_overhead = 20;
@@ -56,6 +63,12 @@ struct EndpointOptions {
   // after every entry point and abort on a violation. On in tests and
   // sctp-sim; always on in debug builds.
   bool consistency_checks = false;
+  // Receive-window credit. false: a kDataArrived message stops counting
+  // against the receive window when PollEvent() returns it. true: it counts
+  // until the user calls Endpoint::ConsumeReceived() for its bytes, so a
+  // layer that queues messages for a slow reader keeps the peer throttled
+  // (its queue is bounded by the receive buffer).
+  bool manual_receive_credit = false;
   // Secret used to sign state cookies; rotated with RotateCookieSecret().
   // Cookies signed with the previous secret stay valid.
 };
