@@ -542,6 +542,55 @@ void Association::HandleAbort(const AbortChunk& a) {
        detail, cause, FailReason::kPeerAbort);
 }
 
+bool Association::HandleIcmp(TimePoint now, IcmpKind kind, uint32_t next_hop_mtu, ByteView quoted) {
+  if (closed() || quoted.size() < 8) return false;
+  // ICMP6: the quoted tag is the one we send with, or 0 on our INIT, whose
+  // Initiate Tag (chunk type at 12, tag at 16) must then be ours.
+  const uint32_t tag = Load32(quoted.data() + 4);
+  const bool init = tag == 0;
+  if (init) {
+    if (quoted.size() < 20 || quoted[12] != uint8_t(ChunkType::kInit) || Load32(quoted.data() + 16) != my_tag_) {
+      return false;
+    }
+  } else if (tag != peer_tag_) {
+    return false;
+  }
+  if (kind == IcmpKind::kPacketTooBig) {
+    // ICMP7 (and RFC 8899's rule for PTB: never raise the MTU).
+    const uint32_t floor = path_.address.ip.family == 6 ? kMinPathMtu6 : kMinPathMtu4;
+    uint32_t mtu = next_hop_mtu;
+    if (mtu == 0) {
+      // An old router that gave no MTU: the next RFC 1191 plateau down.
+      for (uint32_t p : {32000u, 17914u, 8166u, 4352u, 2002u, 1492u, 1006u, 508u}) {
+        if (p < path_.mtu) {
+          mtu = p;
+          break;
+        }
+      }
+    }
+    mtu = std::max(mtu, floor);
+    if (mtu < path_.mtu) {
+      if (rtx_.flight_size() > 0 || rtx_.has_retransmits()) {
+        oversize_rtx_ = std::max(oversize_rtx_, path_.max_packet);
+      }
+      path_.mtu = mtu;
+      path_.max_packet = mtu - opts_.header_overhead;
+    }
+    return true;
+  }
+  // ICMP8: protocol unreachable is an ABORT (with the T bit, which our tag
+  // check above already covers); one that quotes an INIT only in COOKIE-WAIT.
+  if (init && state_ != State::kCookieWait) return false;
+  (void)now;
+  Fail(state_ == State::kCookieWait || state_ == State::kCookieEchoed ? EventType::kCannotStart
+                                                                       : EventType::kCommunicationLost,
+       std::string("ICMP ") + (path_.address.ip.family == 6 ? "parameter problem (unrecognized next header)"
+                                                            : "protocol unreachable") +
+           " from " + path_.address.ip.ToString() + ": no SCTP there on this IP protocol",
+       0, FailReason::kUnreachable);
+  return true;
+}
+
 void Association::HandleError(TimePoint now, const ErrorChunk& e) {
   for (const Tlv& t : e.cause_tlvs()) {
     if (t.type == uint16_t(CauseCode::kStaleCookieError) && state_ == State::kCookieEchoed && t.value.size() == 4) {
@@ -948,7 +997,7 @@ bool Association::WriteDataChunks(TimePoint now, PacketWriter& pw, bool& wrote_d
     return wrote_data;
   while (!send_queue_.empty()) {
     const size_t next = send_queue_.NextFragmentSize(max_payload);
-    if (!fits(next)) break;
+    if (!fits(next) || pw.size() + Pad4(DataChunk::kHeaderSize + next) > path_.max_packet) break;
     if (rtx_.flight_size() >= path_.cwnd) break;
     if (next > peer_rwnd_ && rtx_.flight_size() > 0) break;
     if (next > peer_rwnd_) {
@@ -975,7 +1024,9 @@ bool Association::WriteDataChunks(TimePoint now, PacketWriter& pw, bool& wrote_d
 }
 
 size_t Association::PollTransmit(TimePoint now, MutableByteView buf) {
-  if (buf.size() > path_.max_packet) buf = buf.first(path_.max_packet);
+  if (oversize_rtx_ && rtx_.flight_size() == 0 && !rtx_.has_retransmits()) oversize_rtx_ = 0;
+  const size_t cap = std::max(path_.max_packet, oversize_rtx_);
+  if (buf.size() > cap) buf = buf.first(cap);
   // ABORT goes alone.
   if (!abort_chunk_.empty()) {
     const bool t_bit = abort_chunk_[1] & kFlagT;

@@ -72,6 +72,9 @@ class Association {
   SendStatus Send(TimePoint now, uint16_t stream, uint32_t ppid, bool unordered, proto::ByteView data);
   void Shutdown(TimePoint now);
   void Abort(TimePoint now, const std::string& reason);
+  // An ICMP error the endpoint matched to this association (Endpoint::
+  // HandleIcmp). Returns false if the quoted tags do not match (ICMP6).
+  bool HandleIcmp(TimePoint now, IcmpKind kind, uint32_t next_hop_mtu, proto::ByteView quoted);
   // New options on a live association: RTO bounds, retransmission limits,
   // heartbeat, Nagle, delayed SACK, buffers. Streams and MTU keep their
   // negotiated values.
@@ -196,6 +199,10 @@ class Association {
 
   AssociationStats stats_;
   bool graceful_close_ = false;
+  // After the path MTU went down with DATA outstanding: the max packet size
+  // those chunks were cut for. Their retransmissions may use it (the IP
+  // layer fragments them, RFC 9260 7.3); new data keeps to the new size.
+  uint32_t oversize_rtx_ = 0;
 };
 
 }  // namespace rawsctp::engine

@@ -463,6 +463,23 @@ void Endpoint::PopStaleTimers() const {
   }
 }
 
+bool Endpoint::HandleIcmp(TimePoint now, const IpAddress& peer, IcmpKind kind, uint32_t next_hop_mtu,
+                          ByteView quoted) {
+  // ICMP5: the association by the quoted packet's ports and destination.
+  Association* a = nullptr;
+  if (quoted.size() >= 8 && Load16(quoted.data()) == options_.local_port) {
+    auto it = by_peer_.find(TransportAddress{peer, Load16(quoted.data() + 2)});
+    if (it != by_peer_.end()) a = Find(it->second);
+  }
+  if (!a || !a->HandleIcmp(now, kind, next_hop_mtu, quoted)) {
+    ++counters_.icmp_ignored;
+    return false;
+  }
+  ++counters_.icmp_accepted;
+  AfterCall(a->id());
+  return true;
+}
+
 void Endpoint::HandleTimeout(TimePoint now) {
   // Collect first: an association's deadline may stay in the past until its
   // output is polled (a SACK that is due), so handle each one once.

@@ -42,6 +42,8 @@ struct EndpointCounters {
   uint64_t backlog_full = 0;       // COOKIE ECHO refused with Out of Resource
   uint64_t association_limit = 0;
   uint64_t replies_dropped = 0;    // stateless reply queue overflow
+  uint64_t icmp_accepted = 0;      // HandleIcmp: matched an association and its tags
+  uint64_t icmp_ignored = 0;       // HandleIcmp: no association, tags that do not match, too short
 };
 
 class Endpoint {
@@ -79,6 +81,19 @@ class Endpoint {
   AssocId HandlePacket(TimePoint now, const TransportAddress& source, const TransportAddress& destination,
                        proto::ByteView packet);
   void HandleTimeout(TimePoint now);
+  // An ICMP error about a packet this endpoint sent, read by the transport.
+  // `peer`: the IP address that packet went to; `quoted`: the packet as the
+  // ICMP message quotes it, from the SCTP common header on (8 bytes at
+  // least; an INIT's check needs 20). RFC 9260 Appendix C: the association
+  // is found by the quoted ports and `peer` (ICMP5), and the quoted tag must
+  // be the peer's tag, or 0 on an INIT whose Initiate Tag is ours (ICMP6).
+  // kPacketTooBig lowers the path MTU to `next_hop_mtu` (0: the next RFC
+  // 1191 plateau), never below kMinPathMtu4/6 and never up (ICMP7).
+  // kProtocolUnreachable is an ABORT (ICMP8): kCommunicationLost, or
+  // kCannotStart during the handshake, with FailReason::kUnreachable; when
+  // it quotes an INIT, only in COOKIE-WAIT. Returns false if ignored.
+  bool HandleIcmp(TimePoint now, const proto::IpAddress& peer, IcmpKind kind, uint32_t next_hop_mtu,
+                  proto::ByteView quoted);
 
   SendStatus Send(TimePoint now, AssocId id, uint16_t stream, uint32_t ppid, proto::ByteView data,
                   bool unordered = false);
@@ -93,8 +108,8 @@ class Endpoint {
     // packet), which goes back where the packet that caused it came from.
     AssocId assoc = kNoAssoc;
   };
-  // Writes the next packet into `buf` (at least the path's max packet size,
-  // 64 KiB is always enough) and says where it goes.
+  // Writes the next packet into `buf` (at least the largest max packet size
+  // the path has had, 64 KiB is always enough) and says where it goes.
   std::optional<Transmit> PollTransmit(TimePoint now, proto::MutableByteView buf);
   std::optional<Event> PollEvent();
   // With EndpointOptions::manual_receive_credit: the user has consumed

@@ -35,6 +35,7 @@ enum class FailReason : uint8_t {
   kTimeout,         // Max.Init.Retransmits, Association.Max.Retrans or T5 exhausted
   kProtocolError,   // the peer broke the protocol (we sent ABORT)
   kLocalAbort,      // the user called Abort()
+  kUnreachable,     // ICMP: the peer's host does not run the protocol (RFC 9260 Appendix C)
 };
 
 struct Message {

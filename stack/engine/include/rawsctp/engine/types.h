@@ -72,6 +72,18 @@ proto::IpAddress ParseIpAddress(const std::string& s);
 using AssocId = uint32_t;
 inline constexpr AssocId kNoAssoc = 0;
 
+// The ICMP errors SCTP acts on (RFC 9260 Appendix C ICMP3, ICMP4); the
+// transport ignores the others (ICMP1, ICMP2, ICMP9).
+enum class IcmpKind : uint8_t {
+  kProtocolUnreachable,   // ICMPv4 type 3 code 2; ICMPv6 type 4 code 1 (unrecognized next header)
+  kPacketTooBig,          // ICMPv4 type 3 code 4 (fragmentation needed); ICMPv6 type 2
+};
+
+// The smallest path MTU HandleIcmp() lowers to: IPv6's minimum link MTU,
+// and for IPv4 the datagram size every host must accept (RFC 791).
+inline constexpr uint32_t kMinPathMtu4 = 576;
+inline constexpr uint32_t kMinPathMtu6 = 1280;
+
 }  // namespace rawsctp::engine
 
 template <>
