@@ -241,6 +241,47 @@ TEST(Drill, ShellCommandsAreSkippedWithANote) {
   EXPECT_NE(r.notes[0].find("shell command skipped"), std::string::npos);
 }
 
+TEST(Drill, CookieEchoGoesUnderItsInitAckTagAndNamesFollowARestart) {
+  // A new INIT in ESTABLISHED gets an INIT ACK with a new random tag; echoing
+  // its cookie without tag= uses that tag, the stack restarts, and from then
+  // on the names 2000 and 3000 mean the restarted association's tag and TSN.
+  const std::string restart = R"(--tolerance_usecs=10000
+ 0.0 socket(..., SOCK_STREAM, IPPROTO_SCTP) = 3
++0.0 bind(3, ..., ...) = 0
++0.0 listen(3, 1) = 0
++0.0 < sctp: INIT[flgs=0, tag=1000, a_rwnd=65536, os=4, is=4, tsn=1]
++0.0 > sctp: INIT_ACK[flgs=0, tag=2000, a_rwnd=..., os=..., is=..., tsn=3000, ...]
++0.0 < sctp: COOKIE_ECHO[flgs=0, len=..., val=...]
++0.0 > sctp: COOKIE_ACK[flgs=0]
++0.0 accept(3, ..., ...) = 4
++0.0 write(4, ..., 10) = 10
++0.0 > sctp: DATA[flgs=BE, len=26, tsn=3000, sid=0, ssn=0, ppid=0]
++0.1 < sctp: SACK[flgs=0, cum_tsn=3000, a_rwnd=65536, gaps=[], dups=[]]
++0.1 < sctp: INIT[flgs=0, tag=3333, a_rwnd=65536, os=4, is=4, tsn=500]
++0.0 > sctp(tag=3333): INIT_ACK[flgs=0, tag=..., a_rwnd=..., os=..., is=..., tsn=..., ...]
++0.1 < sctp: COOKIE_ECHO[flgs=0, len=..., val=...]
++0.0 > sctp(tag=3333): COOKIE_ACK[flgs=0]
++0.0 write(4, ..., 10) = 10
++0.0 > sctp(tag=3333): DATA[flgs=BE, len=26, tsn=3000, sid=0, ssn=0, ppid=0]
++0.1 < sctp: SACK[flgs=0, cum_tsn=3000, a_rwnd=65536, gaps=[], dups=[]]
++0.1 < sctp: HEARTBEAT[flgs=0, HEARTBEAT_INFORMATION[len=8, val=[0x01, 0x02, 0x03, 0x04]]]
++0.0 > sctp(tag=3333): HEARTBEAT_ACK[flgs=0, HEARTBEAT_INFORMATION[len=8, val=[0x01, 0x02, 0x03, 0x04]]]
+)";
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    RunResult r = Drill(restart, seed);
+    ASSERT_EQ(r.status, RunResult::kPass) << "seed " << seed << " line " << r.line << ": " << r.message << "\n" << r.log;
+    EXPECT_NE(r.log.find("names follow the echoed INIT ACK"), std::string::npos);
+  }
+  // The same echo under the old tag (tag=2000 names it) fails 5.1.5 step 3:
+  // no COOKIE ACK, and the names stay.
+  const std::string old_tag = Replace(restart, "+0.1 < sctp: COOKIE_ECHO[flgs=0, len=..., val=...]\n+0.0 > sctp(tag=3333): COOKIE_ACK",
+                                      "+0.1 < sctp(tag=2000): COOKIE_ECHO[flgs=0, len=..., val=...]\n+0.0 > sctp(tag=3333): COOKIE_ACK");
+  RunResult r = Drill(old_tag);
+  EXPECT_EQ(r.status, RunResult::kFail);
+  EXPECT_EQ(r.line, LineOf(old_tag, "> sctp(tag=3333): COOKIE_ACK"));
+  EXPECT_EQ(r.log.find("names follow"), std::string::npos);
+}
+
 TEST(Drill, VirtualTimeCoversLongTimers) {
   // INIT is retransmitted with back-off until Max.Init.Retransmits (8):
   // 1+2+4+8+16+32+60+60 s, then SO_ERROR is ETIMEDOUT, all in virtual time.

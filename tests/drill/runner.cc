@@ -223,6 +223,8 @@ class Runner {
           if (pt == 7) {
             ectx_.last_cookie.assign(p.begin() + q + 4, p.begin() + q + pl);
             ectx_.have_cookie = true;
+            cookie_tag_ = Load32(&p[off + 4]);
+            cookie_tsn_ = Load32(&p[off + 16]);
           }
           q += (pl + 3) & ~3u;
         }
@@ -332,6 +334,16 @@ class Runner {
         throw ScriptError(e.line, "unsupported: sctp option '" + o.ToString() + "'");
       }
     }
+    // An echo of the SUT's latest cookie (COOKIE_ECHO val=... first, no tag=)
+    // goes under that INIT ACK's Initiate Tag (5.1.5 step 3). If the stack
+    // takes that tag on (a restart after an INIT ACK to a new INIT in
+    // ESTABLISHED, 5.2.4 A), the names follow it, below.
+    bool echo = false;
+    if (!has_tag && !e.raw && !e.chunks.empty() && e.chunks[0].text == "COOKIE_ECHO" && ectx_.have_cookie) {
+      for (const Node& k : e.chunks[0].kids) {
+        if (k.is(Node::kAssign) && k.text == "val" && !k.kids.empty() && k.kids[0].is(Node::kEllipsis)) echo = true;
+      }
+    }
     std::vector<uint8_t> body;
     ectx_.inbound = true;
     ectx_.tsn_delta = tsn_delta_;
@@ -358,6 +370,7 @@ class Runner {
     uint32_t tag = 0;
     if (!has_tag) {
       if (has_init) tag = 0;
+      else if (echo) tag = cookie_tag_;
       else if (t_bit_chunk) tag = peer_tag_;
       else tag = lt_l_;
     } else if (explicit_tag == 0) {
@@ -382,6 +395,17 @@ class Runner {
     for (int i = 0; i < 4; ++i) pkt[8 + i] = uint8_t(crc >> (8 * i));
     Log(At(now_) + " inject < " + PacketString(pkt) + (bad_crc ? " (bad checksum)" : ""));
     ep_->HandlePacket(now_, peer_, local_, proto::ByteView(pkt.data(), pkt.size()));
+    if (echo && cookie_tag_ != lt_l_) {
+      for (engine::AssocId id : ep_->associations()) {
+        auto st = ep_->Stats(id);
+        if (!st || st->my_tag != cookie_tag_) continue;
+        lt_l_ = cookie_tag_;
+        ln_l_ = cookie_tsn_;
+        tsn_delta_ = ln_l_ - ln_s_;
+        Log("names follow the echoed INIT ACK: tag " + std::to_string(lt_s_) + " is " + std::to_string(lt_l_) + ", tsn " +
+            std::to_string(ln_s_) + " is " + std::to_string(ln_l_));
+      }
+    }
   }
 
   // ---------------------------------------------------------------- outbound
@@ -1085,6 +1109,7 @@ class Runner {
   // Tag and TSN names (see docs/conformance.md).
   bool expect_init_names_ = false;
   uint32_t lt_s_ = 0, ln_s_ = 0, lt_l_ = 0, ln_l_ = 0, tsn_delta_ = 0, peer_tag_ = 0;
+  uint32_t cookie_tag_ = 0, cookie_tsn_ = 0;   // Initiate Tag and TSN of the INIT ACK with the latest cookie
   EncodeContext ectx_;
 };
 
