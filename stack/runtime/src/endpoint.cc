@@ -14,7 +14,6 @@
 #include <deque>
 #include <stdexcept>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace rawsctp {
 namespace detail {
@@ -122,7 +121,17 @@ struct assoc_state {
   bool closed = false;
   std::error_code reason;
   std::string detail;
-  std::deque<message> inbox;
+  // Whole messages not yet taken by async_receive, each with the bytes it
+  // still holds against the engine's receive window (credited when read).
+  struct received {
+    message m;
+    size_t credit;
+  };
+  std::deque<received> inbox;
+  // A message arriving in pieces (partial delivery): its first pieces.
+  // They are credited at once: the peer cannot finish the message otherwise.
+  message partial;
+  bool in_partial = false;
   std::deque<receive_handler> receivers;
   struct pending_send {
     uint16_t stream;
@@ -196,8 +205,13 @@ class endpoint_impl : public std::enable_shared_from_this<endpoint_impl> {
   void OnDatagram(size_t i, const transport::Datagram& d, engine::TimePoint now);
   // After every input: events, queued sends, packets out, the timer.
   void Flush();
-  void DrainEvents();
-  void RetrySends(engine::TimePoint now);
+  // Handles the engine's events; false if there were none.
+  bool DrainEvents();
+  // A message for the user of `st`: to a waiting async_receive, or queued.
+  void Deliver(const std::shared_ptr<assoc_state>& st, engine::Message&& m);
+  void Credit(const assoc_state& st, size_t bytes);
+  // kSendSpace: hands the queued async_sends to the engine until it is full again.
+  void RetrySends(const std::shared_ptr<assoc_state>& st, engine::TimePoint now);
   void Transmit(engine::TimePoint now);
   void ArmTimer();
   void CloseState(const std::shared_ptr<assoc_state>& st, std::error_code reason, const std::string& detail);
@@ -215,15 +229,20 @@ class endpoint_impl : public std::enable_shared_from_this<endpoint_impl> {
   engine::TimePoint timer_at_{};
   uint64_t timer_gen_ = 0;
   bool closed_ = false;
+  bool closing_ = false;
   bool flushing_ = false;
   std::vector<uint8_t> txbuf_ = std::vector<uint8_t>(65536);
   std::unordered_map<engine::AssocId, std::shared_ptr<assoc_state>> assocs_;
-  std::unordered_set<engine::AssocId> blocked_;      // with sends waiting for buffer space
   std::deque<engine::AssocId> incoming_;            // kIncoming not yet taken by Accept()
   std::deque<connect_handler> acceptors_;
-  // RFC 6951 5.4: the UDP encapsulation port of each peer, from its datagrams.
-  std::unordered_map<engine::TransportAddress, uint16_t> udp_ports_;
-  std::vector<engine::TransportAddress> forget_udp_ports_;
+  // RFC 6951 5.4: the UDP encapsulation port of each association's peer,
+  // taken only from datagrams that the association accepted (the engine
+  // checked their verification tag), so a forged datagram cannot move it.
+  std::unordered_map<engine::AssocId, uint16_t> udp_ports_;
+  std::vector<engine::AssocId> forget_udp_ports_;
+  // The source port of each sender in this receive turn: where the engine's
+  // stateless replies (INIT ACK, ABORT to out-of-the-blue packets) go.
+  std::unordered_map<engine::TransportAddress, uint16_t> reply_ports_;
   // The packet tap: bound addresses and the route source of each peer address.
   std::vector<proto::IpAddress> bound_;
   std::vector<std::pair<proto::IpAddress, proto::IpAddress>> route_sources_;
@@ -294,6 +313,10 @@ bool endpoint_impl::Open(std::error_code& ec, std::string& detail) {
     detail = "RAND_bytes failed";
     return false;
   }
+  // Messages queued for async_receive hold their bytes against the receive
+  // window until read: a slow reader throttles the peer, and the queue is
+  // bounded by the receive buffer.
+  eo.manual_receive_credit = true;
   engine_ = std::make_unique<engine::Endpoint>(eo, random_, secret);
   return true;
 }
@@ -347,11 +370,6 @@ void endpoint_impl::OnDatagram(size_t i, const transport::Datagram& d, engine::T
   if (dport != engine_->local_port()) return;
   const engine::TransportAddress src{d.source, sport};
   const engine::TransportAddress dst{d.destination, dport};
-  if (options_.transport == transport_kind::udp && d.source_port != 0) {
-    // RFC 6951 5.4 wants the port taken only from packets that pass the
-    // verification-tag check; the engine does not report that yet.
-    udp_ports_[src] = d.source_port;
-  }
   if (options_.packet_tap) {
     packet_record r;
     r.outbound = false;
@@ -367,30 +385,34 @@ void endpoint_impl::OnDatagram(size_t i, const transport::Datagram& d, engine::T
     r.sctp = d.payload;
     options_.packet_tap(r);
   }
-  engine_->HandlePacket(now, src, dst, d.payload);
+  const engine::AssocId accepted = engine_->HandlePacket(now, src, dst, d.payload);
+  if (options_.transport == transport_kind::udp && d.source_port != 0) {
+    reply_ports_[src] = d.source_port;
+    if (accepted != engine::kNoAssoc) udp_ports_[accepted] = d.source_port;
+  }
 }
 
 void endpoint_impl::Flush() {
   if (!engine_ || flushing_) return;
   flushing_ = true;
   const engine::TimePoint now = Now();
+  // Events may start sends or credit the receive window: transmit until
+  // neither produced more.
   DrainEvents();
-  RetrySends(now);
-  DrainEvents();
-  Transmit(now);
-  DrainEvents();
-  for (const auto& peer : forget_udp_ports_) {
-    bool live = false;
-    for (const auto& [id, st] : assocs_) live |= st->peer == peer && !st->closed;
-    if (!live) udp_ports_.erase(peer);
-  }
+  do {
+    Transmit(now);
+  } while (DrainEvents());
+  for (const auto id : forget_udp_ports_) udp_ports_.erase(id);
   forget_udp_ports_.clear();
+  reply_ports_.clear();
   flushing_ = false;
   if (!closed_) ArmTimer();
 }
 
-void endpoint_impl::DrainEvents() {
+bool endpoint_impl::DrainEvents() {
+  bool any = false;
   while (auto e = engine_->PollEvent()) {
+    any = true;
     auto it = assocs_.find(e->assoc);
     std::shared_ptr<assoc_state> st = it == assocs_.end() ? nullptr : it->second;
     switch (e->type) {
@@ -415,16 +437,10 @@ void endpoint_impl::DrainEvents() {
         Log("association " + std::to_string(e->assoc) + ": " + e->detail);
         break;
       case engine::EventType::kDataArrived:
-        if (st) {
-          message m{std::move(e->message.data), e->message.stream, e->message.ppid, e->message.unordered};
-          if (!st->receivers.empty()) {
-            auto h = std::move(st->receivers.front());
-            st->receivers.pop_front();
-            h.complete({}, std::move(m));
-          } else {
-            st->inbox.push_back(std::move(m));
-          }
-        }
+        if (st) Deliver(st, std::move(e->message));
+        break;
+      case engine::EventType::kSendSpace:
+        if (st) RetrySends(st, Now());
         break;
       case engine::EventType::kSendFailed:
         if (st) ++st->send_failed;
@@ -435,7 +451,8 @@ void endpoint_impl::DrainEvents() {
         Log("association " + std::to_string(e->assoc) + ": peer error: " + e->detail);
         break;
       case engine::EventType::kCommunicationLost:
-        if (st) CloseState(st, make_error_code(errc::connection_lost), e->detail);
+        // close() aborts every association: their operations end with endpoint_closed.
+        if (st) CloseState(st, make_error_code(closing_ ? errc::endpoint_closed : errc::connection_lost), e->detail);
         break;
       case engine::EventType::kCannotStart:
         if (st) CloseState(st, make_error_code(errc::cannot_start), e->detail);
@@ -446,6 +463,60 @@ void endpoint_impl::DrainEvents() {
     }
   }
   DeliverAccepts();
+  return any;
+}
+
+void endpoint_impl::Credit(const assoc_state& st, size_t bytes) {
+  if (bytes && !st.closed) engine_->ConsumeReceived(Now(), st.id, bytes);
+}
+
+void endpoint_impl::Deliver(const std::shared_ptr<assoc_state>& st, engine::Message&& em) {
+  if (em.partial || st->in_partial) {
+    // Whole messages only: gather the pieces of a partial delivery.
+    if (!st->in_partial) {
+      st->partial = message{{}, em.stream, em.ppid, em.unordered};
+      st->in_partial = true;
+    }
+    const size_t piece = em.data.size();
+    st->partial.data.insert(st->partial.data.end(), em.data.begin(), em.data.end());
+    if (st->partial.data.size() > options_.association.max_message_size) {
+      // Bounded memory: a peer's message may not exceed what we would send.
+      st->partial = message{};
+      st->in_partial = false;
+      Credit(*st, piece);
+      engine_->Abort(Now(), st->id, "message larger than max_message_size");
+      return;
+    }
+    if (em.partial) {
+      Credit(*st, piece);
+      return;
+    }
+    em.data = std::move(st->partial.data);
+    st->partial = message{};
+    st->in_partial = false;
+    Credit(*st, em.data.size() - piece);
+    // Only the last piece is still held against the window.
+    message m{std::move(em.data), em.stream, em.ppid, em.unordered};
+    if (!st->receivers.empty()) {
+      auto h = std::move(st->receivers.front());
+      st->receivers.pop_front();
+      h.complete({}, std::move(m));
+      Credit(*st, piece);
+    } else {
+      st->inbox.push_back({std::move(m), piece});
+    }
+    return;
+  }
+  const size_t n = em.data.size();
+  message m{std::move(em.data), em.stream, em.ppid, em.unordered};
+  if (!st->receivers.empty()) {
+    auto h = std::move(st->receivers.front());
+    st->receivers.pop_front();
+    h.complete({}, std::move(m));
+    Credit(*st, n);
+  } else {
+    st->inbox.push_back({std::move(m), n});
+  }
 }
 
 void endpoint_impl::DeliverAccepts() {
@@ -489,44 +560,29 @@ void endpoint_impl::CloseState(const std::shared_ptr<assoc_state>& st, std::erro
   const std::error_code sd = reason == make_error_code(errc::shut_down) ? std::error_code() : reason;
   for (auto& h : st->shutdowns) h.complete(sd);
   st->shutdowns.clear();
-  blocked_.erase(st->id);
-  // Forget the peer's UDP port after this turn's packets went out: a new
-  // INIT from it may be in the same receive batch, and its stateless INIT
-  // ACK needs the port.
-  if (options_.transport == transport_kind::udp) forget_udp_ports_.push_back(st->peer);
+  // Forget the peer's UDP port after this turn's packets (an ABORT, the
+  // last SHUTDOWN COMPLETE) went out.
+  if (options_.transport == transport_kind::udp) forget_udp_ports_.push_back(st->id);
   // Keep it until accepted if it is still in the accept queue.
   bool queued = false;
   for (auto id : incoming_) queued |= id == st->id;
   if (!queued) assocs_.erase(st->id);
 }
 
-void endpoint_impl::RetrySends(engine::TimePoint now) {
-  if (blocked_.empty()) return;
-  std::vector<engine::AssocId> ids(blocked_.begin(), blocked_.end());
-  for (auto id : ids) {
-    auto it = assocs_.find(id);
-    if (it == assocs_.end()) {
-      blocked_.erase(id);
-      continue;
-    }
-    auto st = it->second;
-    while (!st->sends.empty()) {
-      auto& s = st->sends.front();
-      const auto r = engine_->Send(now, id, s.stream, s.ppid,
-                                   proto::ByteView(static_cast<const uint8_t*>(s.data.data()), s.data.size()),
-                                   s.unordered);
-      if (r == engine::SendStatus::kWouldBlock) break;
-      auto h = std::move(s.h);
-      st->sends.pop_front();
-      h.complete(FromSendStatus(r));
-    }
-    if (st->sends.empty()) {
-      blocked_.erase(id);
-      if (st->shutdown_requested && !st->shutdown_issued) {
-        st->shutdown_issued = true;
-        engine_->Shutdown(now, id);
-      }
-    }
+void endpoint_impl::RetrySends(const std::shared_ptr<assoc_state>& st, engine::TimePoint now) {
+  while (!st->sends.empty()) {
+    auto& s = st->sends.front();
+    const auto r = engine_->Send(now, st->id, s.stream, s.ppid,
+                                 proto::ByteView(static_cast<const uint8_t*>(s.data.data()), s.data.size()),
+                                 s.unordered);
+    if (r == engine::SendStatus::kWouldBlock) return;  // the engine signals kSendSpace again
+    auto h = std::move(s.h);
+    st->sends.pop_front();
+    h.complete(FromSendStatus(r));
+  }
+  if (st->shutdown_requested && !st->shutdown_issued) {
+    st->shutdown_issued = true;
+    engine_->Shutdown(now, st->id);
   }
 }
 
@@ -542,8 +598,14 @@ void endpoint_impl::Transmit(engine::TimePoint now) {
     if (!a) continue;  // no socket of that family: as if lost
     uint16_t port = 0;
     if (options_.transport == transport_kind::udp) {
-      auto it = udp_ports_.find(t->destination);
-      port = it != udp_ports_.end() ? it->second : options_.udp_remote_port;
+      // An association's packets go to its learned port (until then, the
+      // configured one); a stateless reply goes back where its cause came from.
+      port = options_.udp_remote_port;
+      if (t->assoc != engine::kNoAssoc) {
+        if (auto it = udp_ports_.find(t->assoc); it != udp_ports_.end()) port = it->second;
+      } else if (auto it = reply_ports_.find(t->destination); it != reply_ports_.end()) {
+        port = it->second;
+      }
     }
     if (options_.packet_tap) {
       packet_record r;
@@ -657,17 +719,23 @@ void endpoint_impl::Send(const std::shared_ptr<assoc_state>& st, uint16_t stream
       return;
     }
   }
+  // Waits for the engine's kSendSpace (it was armed by kWouldBlock).
   st->sends.push_back({stream, ppid, data, unordered, std::move(h)});
-  blocked_.insert(st->id);
   Flush();
 }
 
 void endpoint_impl::Receive(const std::shared_ptr<assoc_state>& st, receive_handler h) {
   if (!st) return h.complete(make_error_code(errc::not_connected), message{});
   if (!st->inbox.empty()) {
-    message m = std::move(st->inbox.front());
+    auto r = std::move(st->inbox.front());
     st->inbox.pop_front();
-    return h.complete({}, std::move(m));
+    h.complete({}, std::move(r.m));
+    // The bytes leave the receive window now: the peer may send more.
+    if (!closed_ && !st->closed) {
+      Credit(*st, r.credit);
+      Flush();
+    }
+    return;
   }
   if (st->closed) return h.complete(st->reason, message{});
   if (closed_) return h.complete(make_error_code(errc::endpoint_closed), message{});
@@ -701,8 +769,9 @@ void endpoint_impl::Close() {
   if (closed_) return;
   if (engine_) {
     const engine::TimePoint now = Now();
+    closing_ = true;
     for (auto id : engine_->associations()) engine_->Abort(now, id, "endpoint closed");
-    Flush();  // sends the ABORTs, closes the states with connection_lost
+    Flush();  // sends the ABORTs, closes the states with endpoint_closed
   }
   closed_ = true;
   const auto ec = make_error_code(errc::endpoint_closed);

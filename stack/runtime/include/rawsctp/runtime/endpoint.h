@@ -158,9 +158,12 @@ class association {
   std::error_code close_reason() const;
   std::string close_detail() const;
 
-  // Sends one message. Completes when the engine has taken it (it copies
-  // the bytes), so `data` must stay valid until then. Waits while the
-  // send buffer is full. Messages complete in the order they were sent.
+  // Sends one message. Completes when the engine has taken it into the send
+  // buffer (it copies the bytes), so `data` must stay valid until then.
+  // While the send buffer is full it waits, without polling, for the
+  // engine's kSendSpace event (the buffer drained to its low-water mark,
+  // AssociationOptions::send_buffer_low_water). Messages complete in the
+  // order they were sent.
   template <class Token>
   auto async_send(uint16_t stream, uint32_t ppid, asio::const_buffer data, bool unordered, Token&& token) {
     return asio::async_initiate<Token, void(std::error_code)>(
@@ -177,7 +180,12 @@ class association {
 
   // The next whole message. After the association closes, queued messages
   // are still returned, then the close reason (errc::shut_down after a
-  // graceful shutdown: the end of data).
+  // graceful shutdown: the end of data). Messages that arrived but were not
+  // yet received count against the receive window
+  // (AssociationOptions::receive_buffer), so a slow reader throttles the
+  // peer and the queue stays bounded. A message the peer delivers in pieces
+  // (partial delivery) is put back together; one larger than
+  // AssociationOptions::max_message_size aborts the association.
   template <class Token>
   auto async_receive(Token&& token) {
     return asio::async_initiate<Token, void(std::error_code, message)>(
