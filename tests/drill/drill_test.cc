@@ -301,5 +301,22 @@ TEST(Drill, VirtualTimeCoversLongTimers) {
   EXPECT_GT(r.virtual_us, 240 * 1000000LL);
 }
 
+TEST(Drill, HandshakeWeAbortReportsConnRefused) {
+  // An INIT ACK with OS 0 makes the stack send ABORT (3.3.3): like Linux,
+  // the socket then reports ECONNREFUSED, not a timeout.
+  const std::string s = R"(--tolerance_usecs=10000
+ 0.0 socket(..., SOCK_STREAM, IPPROTO_SCTP) = 3
++0.0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
++0.0 bind(3, ..., ...) = 0
++0.0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0.0 > sctp: INIT[flgs=0, tag=1, a_rwnd=..., os=..., is=..., tsn=1, ...]
++0.1 < sctp: INIT_ACK[flgs=0, tag=42, a_rwnd=65536, os=0, is=1, tsn=1, STATE_COOKIE[len=12, val=...]]
++0.0 > sctp(tag=42): ABORT[flgs=0, ...]
++0.0 getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0
+)";
+  RunResult r = Drill(s);
+  EXPECT_EQ(r.status, RunResult::kPass) << r.message << "\n" << r.log;
+}
+
 }  // namespace
 }  // namespace rawsctp::drill

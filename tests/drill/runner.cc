@@ -188,7 +188,10 @@ class Runner {
           break;
         case EventType::kCannotStart:
           a.ended = true;
-          a.so_error = e->reason == FailReason::kPeerAbort ? Errno("ECONNREFUSED") : Errno("ETIMEDOUT");
+          // Linux: ETIMEDOUT when the INIT or COOKIE ECHO limit is reached;
+          // ECONNREFUSED for an ABORT received, or sent because of a bad
+          // INIT ACK, during the handshake.
+          a.so_error = e->reason == FailReason::kTimeout ? Errno("ETIMEDOUT") : Errno("ECONNREFUSED");
           break;
         case EventType::kCommunicationLost:
           a.ended = true;
