@@ -3,13 +3,13 @@
 #   <!-- example: examples/FILE -->
 # is byte for byte the file, and every examples/*.cc is quoted; (2) each
 # server runs with its client over UDP encapsulation on loopback and both
-# exit 0.
+# exit 0 (the blocking client talks to the callback server).
 #
-#   examples/run_examples.sh SOURCE_DIR SERVER_CB CLIENT_CB SERVER_CO CLIENT_CO
+#   examples/run_examples.sh SOURCE_DIR SERVER_CB CLIENT_CB SERVER_CO CLIENT_CO CLIENT_BLOCKING
 set -euo pipefail
 
-if [[ $# -ne 5 ]]; then
-  echo "usage: $0 SOURCE_DIR SERVER_CB CLIENT_CB SERVER_CO CLIENT_CO" >&2
+if [[ $# -ne 6 ]]; then
+  echo "usage: $0 SOURCE_DIR SERVER_CB CLIENT_CB SERVER_CO CLIENT_CO CLIENT_BLOCKING" >&2
   exit 2
 fi
 src=$1
@@ -75,4 +75,5 @@ run_pair() {
 }
 run_pair "$2" "$3" callbacks
 run_pair "$4" "$5" coroutines
+run_pair "$2" "$6" blocking
 echo "examples_api: PASS"
