@@ -318,5 +318,36 @@ TEST(Drill, HandshakeWeAbortReportsConnRefused) {
   EXPECT_EQ(r.status, RunResult::kPass) << r.message << "\n" << r.log;
 }
 
+TEST(Drill, SendBufferBoundsTheMessageSize) {
+  // As on Linux, SO_SNDBUF is also the largest message: 4000 bytes go out as
+  // three fragments, 4001 fail with EMSGSIZE; without it the engine's
+  // max_message_size (16 MiB) is the bound.
+  const std::string s = R"(--tolerance_usecs=10000
+ 0.0 socket(..., SOCK_STREAM, IPPROTO_SCTP) = 3
++0.0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
++0.0 bind(3, ..., ...) = 0
++0.0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0.0 > sctp: INIT[flgs=0, tag=1, a_rwnd=..., os=..., is=..., tsn=1, ...]
++0.1 < sctp: INIT_ACK[flgs=0, tag=42, a_rwnd=65536, os=1, is=1, tsn=1, STATE_COOKIE[len=12, val=...]]
++0.0 > sctp: COOKIE_ECHO[flgs=0, len=12, val=...]
++0.1 < sctp: COOKIE_ACK[flgs=0]
++0.0 write(3, ..., 16777217) = -1 EMSGSIZE (Message too long)
++0.0 setsockopt(3, SOL_SOCKET, SO_SNDBUF, [4000], 4) = 0
++0.0 getsockopt(3, SOL_SOCKET, SO_SNDBUF, [4000], [4]) = 0
++0.0 write(3, ..., 4001) = -1 EMSGSIZE (Message too long)
++0.0 write(3, ..., 4000) = 4000
++0.0 > sctp: DATA[flgs=B, len=1468, tsn=1, sid=0, ssn=0, ppid=0]
++0.0 > sctp: DATA[flgs=0, len=1468, tsn=2, sid=0, ssn=0, ppid=0]
++0.0 > sctp: DATA[flgs=E, len=1112, tsn=3, sid=0, ssn=0, ppid=0]
+)";
+  RunResult r = Drill(s);
+  EXPECT_EQ(r.status, RunResult::kPass) << r.message << "\n" << r.log;
+  // Without the SO_SNDBUF line the 4001-byte write succeeds.
+  RunResult r2 = Drill(Replace(Replace(s, "+0.0 setsockopt(3, SOL_SOCKET, SO_SNDBUF, [4000], 4) = 0\n", ""),
+                               "+0.0 getsockopt(3, SOL_SOCKET, SO_SNDBUF, [4000], [4]) = 0\n", ""));
+  EXPECT_EQ(r2.status, RunResult::kFail);
+  EXPECT_NE(r2.message.find("write returned 4001, expected -1"), std::string::npos) << r2.message;
+}
+
 }  // namespace
 }  // namespace rawsctp::drill

@@ -149,6 +149,7 @@ class Runner {
     engine::EndpointOptions eo;
     eo.local_port = bind_port_;
     eo.consistency_checks = true;
+    eo.manual_receive_credit = true;   // read() gives the window back (Read)
     const std::vector<uint8_t> secret(32, 0x5A);
     ep_ = std::make_unique<Endpoint>(eo, rng_, proto::ByteView(secret.data(), secret.size()));
     defaults_ = eo.association;
@@ -783,6 +784,9 @@ class Runner {
       engine::Message& m = a.rx.front();
       const size_t n = std::min(len, m.data.size() - a.rx_offset);
       a.rx_offset += n;
+      // Unread data holds the receive window shut, as in a kernel's socket
+      // buffer (6.2): the bytes count again once the script reads them.
+      ep_->ConsumeReceived(now_, s.assoc, n);
       info.stream = m.stream;
       info.ppid = m.ppid;
       info.unordered = m.unordered;
@@ -923,6 +927,8 @@ class Runner {
         const int64_t x = int_value();
         if (x <= 0) return Err("EINVAL");
         (opt == "SO_RCVBUF" ? o.receive_buffer : o.send_buffer) = size_t(x);
+        // Linux: a message larger than the send buffer fails with EMSGSIZE.
+        if (opt == "SO_SNDBUF") o.max_message_size = std::min(size_t(x), defaults_.max_message_size);
       } else if (opt == "SO_LINGER") {
         if (!need_len(8)) return Err("EINVAL");
         auto f = StructFields(e, v, {"l_onoff", "l_linger"});
