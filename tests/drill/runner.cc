@@ -149,7 +149,6 @@ class Runner {
     engine::EndpointOptions eo;
     eo.local_port = bind_port_;
     eo.consistency_checks = true;
-    eo.manual_receive_credit = true;   // read() gives the window back (Read)
     const std::vector<uint8_t> secret(32, 0x5A);
     ep_ = std::make_unique<Endpoint>(eo, rng_, proto::ByteView(secret.data(), secret.size()));
     defaults_ = eo.association;
@@ -784,9 +783,6 @@ class Runner {
       engine::Message& m = a.rx.front();
       const size_t n = std::min(len, m.data.size() - a.rx_offset);
       a.rx_offset += n;
-      // Unread data holds the receive window shut, as in a kernel's socket
-      // buffer (6.2): the bytes count again once the script reads them.
-      ep_->ConsumeReceived(now_, s.assoc, n);
       info.stream = m.stream;
       info.ppid = m.ppid;
       info.unordered = m.unordered;
