@@ -1193,6 +1193,26 @@ TEST_F(Scen, InitWithHostNameAddressIsAbortedWithUnresolvableAddress) {
   EXPECT_EQ(z->ep->association_count(), 0u);
 }
 
+// 5.1.2: the same for an INIT ACK ("The receiver of an INIT chunk or an INIT
+// ACK containing a Host Name Address parameter MUST send an ABORT chunk"):
+// no COOKIE ECHO, an ABORT under the INIT ACK's tag, and the setup fails.
+TEST_F(Scen, InitAckWithHostNameAddressIsAbortedWithUnresolvableAddress) {
+  Start();
+  RawAssoc r;
+  AssocId id;
+  ASSERT_NO_FATAL_FAILURE(RawAccept(r, id, 65536, /*stop_after_init=*/true));
+  ToA(Pkt(r.peer_tag, kRawPort, kAPort)
+          .Init(0x5555, 10, 10, 1, {{7, Str("cookie")}, {11, Str("peer.example", true)}}, true)
+          .Bytes());
+  EXPECT_EQ(TakeTexts(), std::vector<std::string>{Tagged(
+                             0x5555, "ABORT[flgs=0, UNRESOLVABLE_ADDRESS[param=HOSTNAME_ADDRESS[addr=\"peer.example\"]]]")})
+      << Log();
+  EXPECT_EQ(a->Count(EventType::kCannotStart), 1);
+  EXPECT_FALSE(a->ep->Stats(id).has_value());
+  net.RunFor(Seconds(5));
+  EXPECT_TRUE(Take().empty()) << Log();
+}
+
 // 8.4 (3): an INIT that cannot be processed is answered with an ABORT with
 // the INIT's Initiate Tag and the T bit clear.
 TEST_F(Scen, InitToANonListeningEndpointIsAborted) {

@@ -340,6 +340,16 @@ void Association::HandleInitAck(TimePoint now, const InitAckChunk& c) {
     Fail(EventType::kCannotStart, "INIT ACK with an invalid mandatory parameter");
     return;
   }
+  if (auto host = FindParameter(c.parameters, ParameterType::kHostNameAddress)) {
+    // RFC 9260 5.1.2: the Host Name Address is deprecated; an INIT ACK
+    // carrying one MUST be answered with an ABORT (Unresolvable Address,
+    // holding the parameter when it is small enough to quote).
+    peer_tag_ = c.initiate_tag.value();
+    const ByteView quoted = host->bytes().size() <= 512 ? host->bytes() : ByteView();
+    SendAbort("INIT ACK with a host name address", uint16_t(CauseCode::kUnresolvableAddress), quoted);
+    Fail(EventType::kCannotStart, "INIT ACK with a host name address", uint16_t(CauseCode::kUnresolvableAddress));
+    return;
+  }
   if (!state_cookie) {
     // 5.1: a missing State Cookie is a Missing Mandatory Parameter.
     peer_tag_ = c.initiate_tag.value();
