@@ -21,6 +21,7 @@
 // (message before HELLO, bad or taken nick) get an ERROR and a SHUTDOWN.
 // Uses only the public runtime API (rawsctp/runtime/endpoint.h).
 #include <utility>  // before Boost 1.74's awaitable.hpp, which needs std::exchange
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -343,7 +344,15 @@ asio::awaitable<void> ReadStdin(std::shared_ptr<Client> cp) {
   Client& c = *cp;
   auto ex = co_await asio::this_coro::executor;
   // Pipes, FIFOs and terminals are read asynchronously; a regular file (or
-  // /dev/null) cannot be polled, so it is read directly.
+  // /dev/null) cannot be polled, so it is read directly. Asio makes the
+  // descriptor non-blocking, which the terminal or pipe shares with whoever
+  // started us: put its flags back when this frame goes (also on io.stop()).
+  struct RestoreFlags {
+    int flags = ::fcntl(0, F_GETFL);
+    ~RestoreFlags() {
+      if (flags >= 0) ::fcntl(0, F_SETFL, flags);
+    }
+  } restore;
   asio::posix::stream_descriptor in(ex);
   if (const int fd = ::dup(0); fd >= 0) {
     boost::system::error_code aec;
