@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
   const uint16_t id = uint16_t(std::random_device{}());
   std::vector<uint8_t> out(kHeader + size);
   std::vector<int> seen(serve ? 0 : count, 0);
-  uint64_t sent = 0, received = 0, answered = 0, bad = 0;
+  uint64_t sent = 0, received = 0, answered = 0, bad = 0, errors = 0;
   double rtt_min = 1e18, rtt_max = 0, rtt_sum = 0;
   auto on = [&](const transport::Datagram& d) {
     const auto& p = d.payload;
@@ -146,6 +146,12 @@ int main(int argc, char** argv) {
       ++received, rtt_sum += ms, rtt_min = std::min(rtt_min, ms), rtt_max = std::max(rtt_max, ms);
     }
   };
+  // ICMP errors about our requests, like ping's "Destination Host Unreachable".
+  a->set_error_handler([&](const transport::IcmpError& e) {
+    if (e.quoted.size() < 12 || proto::Load32(e.quoted.data()) != 0x52504e47 || proto::Load16(e.quoted.data() + 6) != id) return;
+    ++errors;
+    std::printf("From %s: seq=%u %s\n", e.reporter.ToString().c_str(), proto::Load32(e.quoted.data() + 8), e.Describe().c_str());
+  });
   if (!serve) std::printf("PROTO-PING %s over %s: %zu bytes\n", host.c_str(), a->Describe().c_str(), out.size());
   else std::fprintf(stderr, "proto-ping: answering on %s\n", a->Describe().c_str());
   std::fflush(stdout);
@@ -173,9 +179,9 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
   if (serve) return std::fprintf(stderr, "proto-ping: answered %llu requests\n", (unsigned long long)answered), 0;
-  std::printf("--- %s proto-ping statistics ---\n%llu sent, %llu received, %.0f%% loss%s\n", host.c_str(),
+  std::printf("--- %s proto-ping statistics ---\n%llu sent, %llu received, %.0f%% loss%s%s\n", host.c_str(),
               (unsigned long long)sent, (unsigned long long)received, sent ? 100.0 * double(sent - received) / double(sent) : 0.0,
-              bad ? (", " + std::to_string(bad) + " bad").c_str() : "");
+              bad ? (", " + std::to_string(bad) + " bad").c_str() : "", errors ? (", +" + std::to_string(errors) + " errors").c_str() : "");
   if (received) std::printf("rtt min/avg/max = %.3f/%.3f/%.3f ms\n", rtt_min, rtt_sum / double(received), rtt_max);
   return received ? 0 : 1;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # proto-ping between two network namespaces over veth: `--serve` in B, the
 # client in A sends COUNT requests; every one must come back intact, and the
-# server must have given up its capabilities once its socket was open.
+# server must have given up its capabilities once its socket was open. Then,
+# with the server gone, the client reports the ICMP errors B's kernel sends.
 #   proto_ping_netns.sh PROTO_PING NETNS_HELPER ipv4|ipv6 [transport options...]
 set -uo pipefail
 PING=$1
@@ -44,5 +45,13 @@ grep -q "^$COUNT sent, $COUNT received, 0% loss$" "$dir/client.out" || { echo "F
 [[ $(grep -c " bytes from $SERVER: seq=" "$dir/client.out") -eq $COUNT ]] || { echo "FAIL: want $COUNT reply lines"; fail=1; }
 grep -q "DUP\|CORRUPT" "$dir/client.out" && { echo "FAIL: duplicate or corrupt replies"; fail=1; }
 grep -q "answered $COUNT requests" "$dir/server.log" || { echo "FAIL: server count"; fail=1; }
+# The server is gone: B's kernel answers with ICMP protocol (UDP: port)
+# unreachable, which the client prints like ping, and it exits 1.
+in_a timeout 30 "$PING" "$SERVER" "$@" --count 2 --interval 0.02 --wait 1 >"$dir/alone.out" 2>&1
+rc=$?
+cat "$dir/alone.out"
+[[ $rc -eq 1 ]] || { echo "FAIL: exit $rc with nobody answering, want 1"; fail=1; }
+grep -Eq "^From $SERVER: seq=[01] (protocol unreachable|parameter problem: unrecognized next header|port unreachable)$" \
+  "$dir/alone.out" || { echo "FAIL: no ICMP error line"; fail=1; }
 [[ $fail -eq 0 ]] && echo ok
 exit $fail

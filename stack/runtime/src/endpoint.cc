@@ -203,6 +203,8 @@ class endpoint_impl : public std::enable_shared_from_this<endpoint_impl> {
   proto::IpAddress SourceFor(const proto::IpAddress& to);
   void OnReadable(size_t i);
   void OnDatagram(size_t i, const transport::Datagram& d, engine::TimePoint now);
+  // An ICMP error about one of our packets: to the engine (RFC 9260 Appendix C).
+  void OnIcmp(const transport::IcmpError& e, engine::TimePoint now);
   // After every input: events, queued sends, packets out, the timer.
   void Flush();
   // Handles the engine's events; false if there were none.
@@ -324,6 +326,11 @@ bool endpoint_impl::Open(std::error_code& ec, std::string& detail) {
 void endpoint_impl::Start() {
   for (size_t i = 0; i < readers_.size(); ++i) {
     readers_[i].sd = std::make_unique<asio::posix::stream_descriptor>(io_, readers_[i].adapter->native_handle());
+    // Called from Receive() on this thread; the adapter lives as long as we do.
+    if (auto ec = readers_[i].adapter->set_error_handler(
+            [this](const transport::IcmpError& e) { OnIcmp(e, Now()); })) {
+      Log("no ICMP errors from " + readers_[i].adapter->Describe() + ": " + ec.message());
+    }
     ArmRead(i);
   }
   Log("endpoint: " + Describe());
@@ -392,6 +399,20 @@ void endpoint_impl::OnDatagram(size_t i, const transport::Datagram& d, engine::T
   }
 }
 
+void endpoint_impl::OnIcmp(const transport::IcmpError& e, engine::TimePoint now) {
+  using K = transport::IcmpError::Kind;
+  // RFC 6951 5.5: over UDP, port unreachable stands for protocol unreachable.
+  const bool udp = options_.transport == transport_kind::udp;
+  std::optional<engine::IcmpKind> kind;
+  if (e.kind == K::kPacketTooBig) kind = engine::IcmpKind::kPacketTooBig;
+  if (e.kind == K::kProtocolUnreachable || (udp && e.kind == K::kPortUnreachable)) {
+    kind = engine::IcmpKind::kProtocolUnreachable;
+  }
+  const bool taken = kind && engine_->HandleIcmp(now, e.peer, *kind, e.mtu, e.quoted);
+  Log("ICMP " + e.Describe() + " from " + e.reporter.ToString() + " about a packet to " + e.peer.ToString() +
+      (taken ? "" : ": ignored"));
+}
+
 void endpoint_impl::Flush() {
   if (!engine_ || flushing_) return;
   flushing_ = true;
@@ -455,7 +476,11 @@ bool endpoint_impl::DrainEvents() {
         if (st) CloseState(st, make_error_code(closing_ ? errc::endpoint_closed : errc::connection_lost), e->detail);
         break;
       case engine::EventType::kCannotStart:
-        if (st) CloseState(st, make_error_code(errc::cannot_start), e->detail);
+        if (st) {
+          CloseState(st, make_error_code(e->reason == engine::FailReason::kUnreachable ? errc::peer_unreachable
+                                                                                      : errc::cannot_start),
+                     e->detail);
+        }
         break;
       case engine::EventType::kShutdownComplete:
         if (st) CloseState(st, make_error_code(errc::shut_down), "shutdown complete");

@@ -24,6 +24,9 @@ class SctpCategory final : public std::error_category {
       case errc::needs_cap_net_raw: return "raw IP sockets need CAP_NET_RAW";
       case errc::transport_error: return "transport error";
       case errc::send_failed: return "message could not be delivered";
+      case errc::peer_unreachable:
+        return "peer unreachable: its host answered ICMP protocol unreachable (nothing runs SCTP there on that IP "
+               "protocol or UDP port; is the server running, with the same --proto or --transport?)";
     }
     return "unknown sctp error";
   }

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/errqueue.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -109,6 +110,28 @@ std::error_code AttachPortFilter(int fd, uint8_t family, const std::vector<uint1
   return {};
 }
 
+IcmpError::Kind Classify(bool v6, uint8_t type, uint8_t code) {
+  using K = IcmpError::Kind;
+  if (v6) {
+    if (type == 2) return K::kPacketTooBig;
+    if (type == 4 && code == 1) return K::kProtocolUnreachable;
+    if (type == 1 && code == 4) return K::kPortUnreachable;
+    return K::kOther;
+  }
+  if (type != 3) return K::kOther;
+  if (code == 2) return K::kProtocolUnreachable;
+  if (code == 3) return K::kPortUnreachable;
+  if (code == 4) return K::kPacketTooBig;
+  return K::kOther;
+}
+
+// The errors a socket reports once (sk_err) after an ICMP error was queued
+// with IP_RECVERR: not a failure of the socket.
+bool IcmpErrno(int e) {
+  return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH || e == EHOSTDOWN || e == EPROTO ||
+         e == EMSGSIZE || e == ENOPROTOOPT || e == ENONET || e == ETIMEDOUT;
+}
+
 class SocketAdapter final : public Adapter {
  public:
   enum class Kind { kRaw, kUdp };
@@ -138,9 +161,20 @@ class SocketAdapter final : public Adapter {
     return "raw " + fam + " protocol " + std::to_string(protocol_);
   }
 
+  std::error_code set_error_handler(std::function<void(const IcmpError&)> on_error) override {
+    const int on = 1;
+    const int r = family_ == 6 ? ::setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on))
+                               : ::setsockopt(fd_, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+    if (r != 0) return LastError();
+    on_error_ = std::move(on_error);
+    return {};
+  }
+
   size_t Receive(const std::function<void(const Datagram&)>& on, size_t max, std::error_code& ec) override {
     ec.clear();
+    ReadErrors();
     size_t total = 0;
+    int pending_errors = 0;
     while (total < max) {
       const size_t want = std::min(kBatch, max - total);
       for (size_t i = 0; i < want; ++i) {
@@ -156,6 +190,10 @@ class SocketAdapter final : public Adapter {
       if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) break;
         if (errno == EINTR) continue;
+        if (on_error_ && IcmpErrno(errno) && ++pending_errors <= 4) {
+          ReadErrors();
+          continue;
+        }
         ec = LastError();
         break;
       }
@@ -170,6 +208,7 @@ class SocketAdapter final : public Adapter {
   std::error_code Send(const proto::IpAddress& to, uint16_t port, proto::ByteView payload) override {
     sockaddr_storage ss;
     const socklen_t len = ToSockaddr(to, kind_ == Kind::kUdp ? port : 0, ss);
+    bool retried = false;
     for (;;) {
       const ssize_t n = ::sendto(fd_, payload.data(), payload.size(), MSG_DONTWAIT,
                                  reinterpret_cast<const sockaddr*>(&ss), len);
@@ -179,6 +218,11 @@ class SocketAdapter final : public Adapter {
         return {};
       }
       if (errno == EINTR) continue;
+      // A pending ICMP error reported instead of sending: send again.
+      if (on_error_ && IcmpErrno(errno) && !retried) {
+        retried = true;
+        continue;
+      }
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
         ++counters_.send_dropped;
         return {};
@@ -189,6 +233,50 @@ class SocketAdapter final : public Adapter {
   }
 
  private:
+  // The socket's error queue: ICMP errors about our datagrams, with the
+  // destination of the datagram as the name and what it quoted of our
+  // payload as the data.
+  void ReadErrors() {
+    if (!on_error_) return;
+    for (int n = 0; n < 64; ++n) {
+      sockaddr_storage name{};
+      iovec iov{error_buffer_.data(), error_buffer_.size()};
+      alignas(cmsghdr) std::array<uint8_t, 512> control;
+      msghdr h{};
+      h.msg_name = &name;
+      h.msg_namelen = sizeof(name);
+      h.msg_iov = &iov;
+      h.msg_iovlen = 1;
+      h.msg_control = control.data();
+      h.msg_controllen = control.size();
+      const ssize_t len = ::recvmsg(fd_, &h, MSG_ERRQUEUE | MSG_DONTWAIT);
+      if (len < 0) {
+        if (errno == EINTR) continue;
+        return;
+      }
+      for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+        const bool v4 = c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR;
+        const bool v6 = c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR;
+        if ((!v4 && !v6) || c->cmsg_len < CMSG_LEN(sizeof(sock_extended_err))) continue;
+        const auto* ee = reinterpret_cast<const sock_extended_err*>(CMSG_DATA(c));
+        if (ee->ee_origin != SO_EE_ORIGIN_ICMP && ee->ee_origin != SO_EE_ORIGIN_ICMP6) continue;
+        IcmpError e;
+        e.type = ee->ee_type;
+        e.code = ee->ee_code;
+        e.kind = Classify(ee->ee_origin == SO_EE_ORIGIN_ICMP6, e.type, e.code);
+        if (e.kind == IcmpError::Kind::kPacketTooBig) e.mtu = ee->ee_info;
+        e.peer = FromSockaddr(name, nullptr);
+        const size_t room = c->cmsg_len - CMSG_LEN(sizeof(sock_extended_err));
+        sockaddr_storage offender{};
+        std::memcpy(&offender, SO_EE_OFFENDER(ee), std::min(room, sizeof(offender)));
+        e.reporter = FromSockaddr(offender, nullptr);
+        e.quoted = proto::ByteView(error_buffer_.data(), std::min(size_t(len), error_buffer_.size()));
+        ++counters_.icmp_errors;
+        on_error_(e);
+      }
+    }
+  }
+
   void Deliver(size_t i, const std::function<void(const Datagram&)>& on) {
     const msghdr& h = msgs_[i].msg_hdr;
     const size_t len = msgs_[i].msg_len;
@@ -244,6 +332,8 @@ class SocketAdapter final : public Adapter {
   std::array<mmsghdr, kBatch> msgs_{};
   std::array<sockaddr_storage, kBatch> names_{};
   std::array<std::array<uint8_t, 128>, kBatch> control_{};
+  std::function<void(const IcmpError&)> on_error_;
+  std::array<uint8_t, 1500> error_buffer_{};
 };
 
 bool BindTo(int fd, const proto::IpAddress& bind, uint8_t family, uint16_t port) {
@@ -257,6 +347,20 @@ bool BindTo(int fd, const proto::IpAddress& bind, uint8_t family, uint16_t port)
 std::string FamilyName(uint8_t f) { return f == 6 ? "IPv6" : "IPv4"; }
 
 }  // namespace
+
+std::string IcmpError::Describe() const {
+  switch (kind) {
+    case Kind::kProtocolUnreachable:
+      return peer.family == 6 ? "parameter problem: unrecognized next header" : "protocol unreachable";
+    case Kind::kPortUnreachable: return "port unreachable";
+    case Kind::kPacketTooBig:
+      return std::string(peer.family == 6 ? "packet too big" : "fragmentation needed") + " (MTU " +
+             std::to_string(mtu) + ")";
+    case Kind::kOther: break;
+  }
+  return std::string(peer.family == 6 ? "ICMPv6" : "ICMP") + " type " + std::to_string(type) + " code " +
+         std::to_string(code);
+}
 
 proto::IpAddress RouteSource(const proto::IpAddress& to) {
   proto::IpAddress src;

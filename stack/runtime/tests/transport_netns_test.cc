@@ -1,6 +1,7 @@
 // The transport adapters between two network namespaces (made by
 // transport_netns.sh, which passes their names and addresses in NS_A, NS_B,
-// ADDR_A, ADDR_B, ADDR6_A, ADDR6_B). Each socket is opened inside its
+// ADDR_A, ADDR_B, ADDR6_A, ADDR6_B): the BPF port filter and ICMP errors.
+// Each socket is opened inside its
 // namespace (setns) and keeps it; the test itself runs in one thread.
 #include <utility>  // before Boost 1.74's awaitable.hpp, which needs std::exchange
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
@@ -117,7 +119,8 @@ TEST_P(PortFilter, DropsForeignPortsInTheKernel) {
   // reading the wrong offset would keep them.
   for (int i = 0; i < 20; ++i) ASSERT_FALSE(sender->Send(addr_b(), 0, Packet(5001, 7777)));
   for (int i = 0; i < 5; ++i) ASSERT_FALSE(sender->Send(addr_b(), 0, Packet(7777, 5001)));
-  ASSERT_FALSE(sender->Send(addr_b(), 0, Packet(5001, 5001, 3)));   // too short to have a port
+  const std::vector<uint8_t> stub = {0x13, 0x89, 0x13};   // too short to have a destination port
+  ASSERT_FALSE(sender->Send(addr_b(), 0, stub));
   EXPECT_EQ(DrainUntil(*control, 26), 26u);
   std::vector<uint16_t> dports;
   EXPECT_EQ(DrainUntil(*ours, 5, &dports), 5u);
@@ -178,6 +181,167 @@ TEST_P(PortFilter, EndpointOnlySeesItsPort) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, PortFilter, ::testing::Values(4, 6),
+                         [](const auto& p) { return p.param == 6 ? "IPv6" : "IPv4"; });
+
+uint16_t InternetChecksum(const std::vector<uint8_t>& b) {
+  uint32_t sum = 0;
+  for (size_t i = 0; i + 1 < b.size(); i += 2) sum += uint32_t(b[i] << 8 | b[i + 1]);
+  if (b.size() % 2) sum += uint32_t(b.back() << 8);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return uint16_t(~sum);
+}
+
+// What a router between A and B would send A: "fragmentation needed" (IPv4)
+// or "packet too big" (IPv6) with `mtu`, quoting A's datagram to B with
+// `payload`. Sent from B's namespace through a raw ICMP socket.
+void SendPacketTooBig(uint8_t family, uint32_t mtu, const std::vector<uint8_t>& payload) {
+  const IpAddress a = ParseIpAddress(Env(family == 6 ? "ADDR6_A" : "ADDR_A"));
+  const IpAddress b = ParseIpAddress(Env(family == 6 ? "ADDR6_B" : "ADDR_B"));
+  std::vector<uint8_t> m(8);
+  if (family == 4) {
+    m[0] = 3;
+    m[1] = 4;
+    rawsctp::proto::Store16(m.data() + 6, uint16_t(mtu));
+    std::vector<uint8_t> ip(20);
+    ip[0] = 0x45;
+    rawsctp::proto::Store16(ip.data() + 2, uint16_t(20 + payload.size()));
+    ip[6] = 0x40;   // DF
+    ip[8] = 64;
+    ip[9] = 253;
+    std::copy_n(a.bytes.begin(), 4, ip.begin() + 12);
+    std::copy_n(b.bytes.begin(), 4, ip.begin() + 16);
+    rawsctp::proto::Store16(ip.data() + 10, InternetChecksum(ip));
+    m.insert(m.end(), ip.begin(), ip.end());
+  } else {
+    m[0] = 2;
+    rawsctp::proto::Store32(m.data() + 4, mtu);
+    std::vector<uint8_t> ip(40);
+    ip[0] = 0x60;
+    rawsctp::proto::Store16(ip.data() + 4, uint16_t(payload.size()));
+    ip[6] = 253;
+    ip[7] = 64;
+    std::copy_n(a.bytes.begin(), 16, ip.begin() + 8);
+    std::copy_n(b.bytes.begin(), 16, ip.begin() + 24);
+    m.insert(m.end(), ip.begin(), ip.end());
+  }
+  m.insert(m.end(), payload.begin(), payload.begin() + long(std::min<size_t>(payload.size(), 64)));
+  if (family == 4) rawsctp::proto::Store16(m.data() + 2, InternetChecksum(m));   // ICMPv6: the kernel's job
+  InNamespace(Env("NS_B"), [&] {
+    const int fd = ::socket(family == 6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC,
+                            family == 6 ? int(IPPROTO_ICMPV6) : int(IPPROTO_ICMP));
+    ASSERT_GE(fd, 0);
+    sockaddr_storage ss{};
+    socklen_t len;
+    if (family == 6) {
+      auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+      s6->sin6_family = AF_INET6;
+      std::copy_n(a.bytes.begin(), 16, reinterpret_cast<uint8_t*>(&s6->sin6_addr));
+      len = sizeof(sockaddr_in6);
+    } else {
+      auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+      s4->sin_family = AF_INET;
+      std::copy_n(a.bytes.begin(), 4, reinterpret_cast<uint8_t*>(&s4->sin_addr));
+      len = sizeof(sockaddr_in);
+    }
+    EXPECT_EQ(::sendto(fd, m.data(), m.size(), 0, reinterpret_cast<const sockaddr*>(&ss), len), ssize_t(m.size()));
+    ::close(fd);
+  });
+}
+
+class Icmp : public PortFilter {};
+
+// ICMP errors reach the adapter's error handler past the port filter: the
+// peer's kernel answers protocol unreachable (nothing there on protocol 253),
+// and a "router" says the packet was too big.
+TEST_P(Icmp, AdapterReadsProtocolUnreachableAndPacketTooBig) {
+  const uint8_t f = family();
+  auto a = OpenRawIn(Env("NS_A"), f, {5001});
+  ASSERT_TRUE(a);
+  std::vector<rawsctp::transport::IcmpError> errors;
+  std::vector<std::vector<uint8_t>> quotes;
+  ASSERT_FALSE(a->set_error_handler([&](const rawsctp::transport::IcmpError& e) {
+    errors.push_back(e);
+    quotes.emplace_back(e.quoted.begin(), e.quoted.end());
+  }));
+  const auto packet = Packet(5001, 5002, 200);
+  ASSERT_FALSE(a->Send(addr_b(), 0, packet));
+  auto wait_for = [&](size_t n) {
+    for (int i = 0; i < 150 && errors.size() < n; ++i) {
+      pollfd p{a->native_handle(), POLLIN, 0};
+      ::poll(&p, 1, 20);
+      std::error_code ec;
+      a->Receive([](const Datagram&) {}, 16, ec);
+      EXPECT_FALSE(ec) << ec.message();
+    }
+  };
+  wait_for(1);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].kind, rawsctp::transport::IcmpError::Kind::kProtocolUnreachable) << errors[0].Describe();
+  EXPECT_EQ(errors[0].peer, addr_b());
+  EXPECT_EQ(errors[0].reporter, addr_b());
+  ASSERT_GE(quotes[0].size(), 20u);
+  EXPECT_TRUE(std::equal(quotes[0].begin(), quotes[0].end(), packet.begin()));
+  EXPECT_EQ(a->counters().datagrams_received, 0u);
+
+  SendPacketTooBig(f, f == 6 ? 1400 : 1200, packet);
+  wait_for(2);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[1].kind, rawsctp::transport::IcmpError::Kind::kPacketTooBig) << errors[1].Describe();
+  EXPECT_EQ(errors[1].mtu, f == 6 ? 1400u : 1200u);
+  EXPECT_EQ(errors[1].peer, addr_b());
+  ASSERT_GE(quotes[1].size(), 8u);
+  EXPECT_TRUE(std::equal(quotes[1].begin(), quotes[1].begin() + 8, packet.begin()));
+  EXPECT_EQ(a->counters().icmp_errors, 2u);
+}
+
+// The runtime endpoint hands "packet too big" for its association to the
+// engine: the association's path MTU goes down.
+TEST_P(Icmp, EndpointLowersThePathMtu) {
+  const uint8_t f = family();
+  asio::io_context io;
+  rawsctp::endpoint_options o;
+  o.protocol = 253;
+  o.port = 5003;
+  o.bind = {Env(f == 6 ? "ADDR6_B" : "ADDR_B")};
+  std::vector<uint8_t> last_out;   // before the endpoints: their destructors send ABORTs through the tap
+  std::unique_ptr<rawsctp::endpoint> server, client;
+  InNamespace(Env("NS_B"), [&] { server = std::make_unique<rawsctp::endpoint>(io, o); });
+  server->listen();
+  o.port = 0;
+  o.bind = {Env(f == 6 ? "ADDR6_A" : "ADDR_A")};
+  o.packet_tap = [&](const rawsctp::packet_record& r) {
+    if (r.outbound) last_out.assign(r.sctp.begin(), r.sctp.end());
+  };
+  InNamespace(Env("NS_A"), [&] { client = std::make_unique<rawsctp::endpoint>(io, o); });
+  rawsctp::association assoc;
+  client->async_connect(addr_b().ToString(), 5003, [&](std::error_code ec, rawsctp::association x) {
+    EXPECT_FALSE(ec) << ec.message();
+    assoc = x;
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!assoc.valid() && std::chrono::steady_clock::now() < deadline) io.run_one_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(assoc.valid());
+  io.run_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(assoc.stats()->path.mtu, 1500u);
+  ASSERT_GE(last_out.size(), 16u);
+  const uint32_t mtu = f == 6 ? 1400 : 1200;
+  SendPacketTooBig(f, mtu, last_out);
+  while (assoc.stats()->path.mtu == 1500 && std::chrono::steady_clock::now() < deadline) {
+    io.run_one_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(assoc.stats()->path.mtu, mtu);
+  EXPECT_EQ(client->counters().icmp_accepted, 1u);
+  // A forged one (wrong tag) is ignored.
+  last_out[4] ^= 0xff;
+  SendPacketTooBig(f, 1300, last_out);
+  while (client->counters().icmp_ignored == 0 && std::chrono::steady_clock::now() < deadline) {
+    io.run_one_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(client->counters().icmp_ignored, 1u);
+  EXPECT_EQ(assoc.stats()->path.mtu, mtu);
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, Icmp, ::testing::Values(4, 6),
                          [](const auto& p) { return p.param == 6 ? "IPv6" : "IPv4"; });
 
 }  // namespace

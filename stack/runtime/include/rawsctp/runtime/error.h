@@ -23,6 +23,7 @@ enum class errc {
   needs_cap_net_raw,      // raw sockets need CAP_NET_RAW
   transport_error,        // the socket failed (see the message)
   send_failed,            // a message was given up by the engine (kSendFailed)
+  peer_unreachable,       // the handshake failed: the peer's host answered ICMP protocol (or, over UDP, port) unreachable
 };
 
 const std::error_category& sctp_category() noexcept;

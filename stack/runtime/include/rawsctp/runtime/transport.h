@@ -32,12 +32,31 @@ struct Datagram {
   proto::ByteView payload;        // valid during the callback only
 };
 
+// An ICMP or ICMPv6 error about a datagram we sent, as the kernel queued it
+// on the socket (IP_RECVERR / IPV6_RECVERR).
+struct IcmpError {
+  enum class Kind : uint8_t {
+    kProtocolUnreachable,   // ICMP 3/2; ICMPv6 4/1 (parameter problem: unrecognized next header)
+    kPortUnreachable,       // ICMP 3/3; ICMPv6 1/4 (UDP: nothing on that port)
+    kPacketTooBig,          // ICMP 3/4 (fragmentation needed); ICMPv6 2
+    kOther,                 // any other: see type and code
+  };
+  Kind kind = Kind::kOther;
+  uint8_t type = 0, code = 0;     // as received (ICMP or ICMPv6 numbers, by family)
+  uint32_t mtu = 0;               // kPacketTooBig: the next-hop MTU (0 if the router gave none)
+  proto::IpAddress peer;          // where our datagram was going
+  proto::IpAddress reporter;      // who sent the error (a router, or the peer's host)
+  proto::ByteView quoted;         // our payload as quoted (after the UDP header for UDP); valid during the call
+  std::string Describe() const;   // "protocol unreachable", "packet too big (MTU 1280)", "ICMP type 11 code 0"
+};
+
 struct AdapterCounters {
   uint64_t datagrams_received = 0, datagrams_sent = 0;
   uint64_t bytes_received = 0, bytes_sent = 0;
   uint64_t receive_errors = 0;      // unparsable, truncated or foreign datagrams
   uint64_t send_dropped = 0;        // socket buffer full (EAGAIN/ENOBUFS): lost like on a wire
   uint64_t send_errors = 0;         // other send failures
+  uint64_t icmp_errors = 0;         // ICMP errors read (with an error handler set)
 };
 
 class Adapter {
@@ -66,9 +85,15 @@ class Adapter {
     return {};
   }
 
+  // Asks the kernel for the ICMP errors about our datagrams (IP_RECVERR):
+  // Receive() then reads them too and hands each to `on_error`. The socket
+  // becomes readable (an error condition) when one is waiting.
+  virtual std::error_code set_error_handler(std::function<void(const IcmpError&)> on_error) = 0;
+
   // Reads up to `max` waiting datagrams without blocking and calls `on` for
-  // each. Returns how many were read; 0 when none was waiting. A socket
-  // error other than "would block" is returned in `ec`.
+  // each (and the error handler for each waiting ICMP error). Returns how
+  // many datagrams were read; 0 when none was waiting. A socket error other
+  // than "would block" is returned in `ec`.
   virtual size_t Receive(const std::function<void(const Datagram&)>& on, size_t max, std::error_code& ec) = 0;
   // Sends one payload to `to` (`port` is the UDP destination port; raw IP
   // ignores it). A full socket buffer drops the datagram (counted), as a
