@@ -1213,6 +1213,38 @@ TEST_F(Scen, InitAckWithHostNameAddressIsAbortedWithUnresolvableAddress) {
   EXPECT_TRUE(Take().empty()) << Log();
 }
 
+// 6.10: "INIT ACK, and SHUTDOWN COMPLETE chunks MUST NOT be bundled with any
+// other chunk". A packet that does so is discarded whole; the timers recover.
+TEST_F(Scen, InitAckOrShutdownCompleteBundledWithDataIsDiscarded) {
+  Start();
+  RawAssoc r;
+  AssocId id;
+  ASSERT_NO_FATAL_FAILURE(RawAccept(r, id, 65536, /*stop_after_init=*/true));
+  const std::vector<uint8_t> data = RawChunk(0, kBE, {0, 0, 0x1B, 0x58, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4});
+  ToA(Pkt(r.peer_tag, kRawPort, kAPort).Init(0x5555, 10, 10, 7000, {{7, Str("cookie")}}, true).Chunk(data).Bytes());
+  EXPECT_TRUE(Take().empty()) << Log();
+  EXPECT_EQ(a->ep->Stats(id)->state, State::kCookieWait);
+  net.RunFor(Seconds(1));
+  auto in = Take();
+  ASSERT_EQ(in.size(), 1u) << Log();
+  EXPECT_TRUE(in[0].Has(pr::ChunkType::kInit)) << in[0].text;   // T1-init: the INIT again
+
+  // SHUTDOWN COMPLETE + DATA in SHUTDOWN-ACK-SENT: ignored, T2 resends the SHUTDOWN ACK.
+  RawAssoc z1;
+  ASSERT_NO_FATAL_FAILURE(RawConnect(z1));
+  ToZ(Pkt(z1.peer_tag).Add(pr::ShutdownChunk{0, pr::Tsn(z1.peer_tsn - 1)}).Bytes());
+  ASSERT_EQ(z->ep->Stats(z1.id)->state, State::kShutdownAckSent) << Log();
+  Take();
+  const std::vector<uint8_t> zdata = RawChunk(0, kBE, {0, 0, 0x03, 0xE8, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4});
+  ToZ(Pkt(z1.peer_tag).Chunk(RawChunk(14, 0)).Chunk(zdata).Bytes());
+  EXPECT_TRUE(Take().empty()) << Log();
+  ASSERT_TRUE(z->ep->Stats(z1.id).has_value());
+  EXPECT_EQ(z->ep->Stats(z1.id)->state, State::kShutdownAckSent);
+  // Alone, it closes the association.
+  ToZ(Pkt(z1.peer_tag).Chunk(RawChunk(14, 0)).Bytes());
+  EXPECT_FALSE(z->ep->Stats(z1.id).has_value() && z->ep->Stats(z1.id)->state != State::kClosed) << Log();
+}
+
 // 8.4 (3): an INIT that cannot be processed is answered with an ABORT with
 // the INIT's Initiate Tag and the T bit clear.
 TEST_F(Scen, InitToANonListeningEndpointIsAborted) {

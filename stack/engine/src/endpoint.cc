@@ -189,10 +189,11 @@ AssocId Endpoint::HandlePacket(TimePoint now, const TransportAddress& src, const
     return kNoAssoc;
   }
   bool has_init = false, has_cookie_echo = false, has_shutdown_ack = false, has_abort = false;
-  bool has_shutdown_complete = false, has_stale_cookie_error = false, has_cookie_ack = false;
+  bool has_shutdown_complete = false, has_stale_cookie_error = false, has_cookie_ack = false, has_init_ack = false;
   for (const ChunkView& c : p) {
     switch (ChunkType(c.type())) {
       case ChunkType::kInit: has_init = true; break;
+      case ChunkType::kInitAck: has_init_ack = true; break;
       case ChunkType::kCookieEcho: has_cookie_echo = c.index == 0; break;
       case ChunkType::kShutdownAck: has_shutdown_ack = true; break;
       case ChunkType::kAbort: has_abort = true; break;
@@ -212,6 +213,14 @@ AssocId Endpoint::HandlePacket(TimePoint now, const TransportAddress& src, const
     // A closed association only lingers to flush output; the peer is new.
     Reap(existing->id(), now);
     existing = nullptr;
+  }
+  if ((has_init_ack || has_shutdown_complete) && p.chunk_count() != 1) {
+    // 6.10: INIT ACK and SHUTDOWN COMPLETE MUST NOT be bundled with any
+    // other chunk. Such a packet is malformed: discard it whole (as
+    // FreeBSD does) rather than act on part of it; T1-init or T2-shutdown
+    // recovers when the peer sends a correct one.
+    ++counters_.discarded;
+    return kNoAssoc;
   }
   if (has_init) {
     // 6.10 / 8.5.1 A: INIT must be alone, with tag 0; otherwise discard.
