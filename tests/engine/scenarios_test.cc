@@ -276,20 +276,49 @@ class Scen : public AZ {
 
   int DataArrived(const Peer& p) const { return p.Count(EventType::kDataArrived); }
 
+  // 5.1: the first DATA chunk of an association is acknowledged at once.
+  // Delayed-SACK tests start after it (sent on stream 1, so stream 0's SSNs
+  // still start at 0); it counts as one kDataArrived.
+  void FirstDataAckedAtOnce(RawAssoc& r) {
+    ToZ(Pkt(r.peer_tag).Data(r.tsn, 1, 0, Bytes(10, 9)).Bytes());
+    EXPECT_EQ(TakeTexts(), std::vector<std::string>{Tagged(r.tag, SackText(r.tsn))}) << Log();
+    ++r.tsn;
+  }
+
   TransportAddress raw{ParseIpAddress("10.0.0.9"), kRawPort};
   std::vector<Wire> log, inbox;
 };
 
 // ============================================================ 1. delayed SACK (6.2)
 
+TEST_F(Scen, FirstDataOfTheAssociationIsSackedAtOnce) {
+  // 5.1: "After the reception of the first DATA chunk in an association, the
+  // endpoint MUST immediately respond with a SACK chunk". (ETSI sctp-a-v-9-1)
+  Start();
+  RawAssoc r;
+  ASSERT_NO_FATAL_FAILURE(RawConnect(r));
+  ToZ(Pkt(r.peer_tag).Data(r.tsn, 0, 0, Bytes(100, 1)).Bytes());
+  auto in = Take();
+  ASSERT_EQ(in.size(), 1u) << Log();
+  EXPECT_EQ(in[0].at, net.now());
+  EXPECT_EQ(in[0].text, Tagged(r.tag, SackText(r.tsn)));
+  // Only the first: the next packet waits for the delayed-SACK timer.
+  ToZ(Pkt(r.peer_tag).Data(r.tsn + 1, 0, 1, Bytes(100, 2)).Bytes());
+  EXPECT_TRUE(Take().empty()) << Log();
+  net.RunFor(Millis(200));
+  EXPECT_EQ(TakeTexts(), std::vector<std::string>{Tagged(r.tag, SackText(r.tsn + 1))}) << Log();
+  EXPECT_EQ(DataArrived(*z), 2);
+}
+
 TEST_F(Scen, DelayedSackAfterTimeoutForOnePacket) {
   Start();
   RawAssoc r;
   ASSERT_NO_FATAL_FAILURE(RawConnect(r));
+  ASSERT_NO_FATAL_FAILURE(FirstDataAckedAtOnce(r));
   const TimePoint t0 = net.now();
   ToZ(Pkt(r.peer_tag).Data(r.tsn, 0, 0, Bytes(100, 1)).Bytes());
   EXPECT_TRUE(Take().empty()) << Log();
-  EXPECT_EQ(DataArrived(*z), 1);
+  EXPECT_EQ(DataArrived(*z), 2);
   net.RunFor(Millis(199));
   EXPECT_TRUE(Take().empty()) << Log();
   net.RunFor(Millis(1));
@@ -306,6 +335,7 @@ TEST_F(Scen, SackForEverySecondPacketAtOnce) {
   Start();
   RawAssoc r;
   ASSERT_NO_FATAL_FAILURE(RawConnect(r));
+  ASSERT_NO_FATAL_FAILURE(FirstDataAckedAtOnce(r));
   // One packet with two DATA chunks is still one packet: the SACK waits.
   ToZ(Pkt(r.peer_tag).Data(r.tsn, 0, 0, Bytes(100, 1)).Data(r.tsn + 1, 0, 1, Bytes(100, 2)).Bytes());
   EXPECT_TRUE(Take().empty()) << Log();
@@ -316,7 +346,7 @@ TEST_F(Scen, SackForEverySecondPacketAtOnce) {
   ASSERT_EQ(in.size(), 1u) << Log();
   EXPECT_EQ(in[0].at, net.now());
   EXPECT_EQ(in[0].text, Tagged(r.tag, SackText(r.tsn + 2)));
-  EXPECT_EQ(DataArrived(*z), 3);
+  EXPECT_EQ(DataArrived(*z), 4);
   // The delayed-SACK timer of the first packet does not fire afterwards.
   net.RunFor(Seconds(1));
   EXPECT_TRUE(Take().empty()) << Log();
@@ -354,6 +384,7 @@ TEST_F(Scen, SackAtOnceReportingDuplicates) {
   Start();
   RawAssoc r;
   ASSERT_NO_FATAL_FAILURE(RawConnect(r));
+  ASSERT_NO_FATAL_FAILURE(FirstDataAckedAtOnce(r));
   ToZ(Pkt(r.peer_tag).Data(r.tsn, 0, 0, Bytes(100, 1)).Bytes());
   ToZ(Pkt(r.peer_tag).Data(r.tsn + 1, 0, 1, Bytes(100, 2)).Bytes());
   EXPECT_EQ(TakeTexts(), std::vector<std::string>{Tagged(r.tag, SackText(r.tsn + 1))}) << Log();
@@ -362,7 +393,7 @@ TEST_F(Scen, SackAtOnceReportingDuplicates) {
   EXPECT_EQ(TakeTexts(),
             std::vector<std::string>{Tagged(r.tag, SackText(r.tsn + 1, kRwnd, "", std::to_string(r.tsn)))})
       << Log();
-  EXPECT_EQ(DataArrived(*z), 2);  // delivered once
+  EXPECT_EQ(DataArrived(*z), 3);  // delivered once (and the first DATA)
   EXPECT_EQ(z->ep->Stats(r.id)->duplicate_tsns, 1u);
   // The duplicate is reported once: the next SACK has none.
   ToZ(Pkt(r.peer_tag).Data(r.tsn + 2, 0, 2, Bytes(100, 3)).Bytes());
@@ -772,9 +803,10 @@ TEST_F(Scen, NagleBundlesSmallMessagesWhileDataIsInFlight) {
   ASSERT_EQ(data.size(), 2u) << Log();
   EXPECT_EQ(data[0].CountOf(pr::ChunkType::kData), 1);
   EXPECT_EQ(data[0].at, t0);
-  // The other four wait for the first one's SACK (delayed: 10 + 200 + 10 ms).
+  // The other four wait for the first one's SACK (the association's first
+  // DATA, so not delayed (5.1): 10 + 10 ms).
   EXPECT_EQ(data[1].CountOf(pr::ChunkType::kData), 4);
-  EXPECT_EQ(Ms(data[1].at - t0), 220) << Log();
+  EXPECT_EQ(Ms(data[1].at - t0), 20) << Log();
   for (int i = 0; i < 5; ++i) EXPECT_EQ(z->messages[size_t(i)].ppid, uint32_t(i));
 }
 

@@ -61,20 +61,29 @@ TEST(DataTracker, DelayedSackEverySecondPacketOr200ms) {
   const TimePoint t0{};
   t.Observe(Tsn(1));
   t.OnPacketWithData(t0, false, Millis(200));
+  EXPECT_TRUE(t.sack_due(t0));  // 5.1: the association's first DATA, at once
+  SackString(t);
+  t.Observe(Tsn(2));
+  t.OnPacketWithData(t0, false, Millis(200));
   EXPECT_FALSE(t.sack_due(t0));
   EXPECT_FALSE(t.sack_due(t0 + Millis(199)));
   EXPECT_TRUE(t.sack_due(t0 + Millis(200)));
-  t.Observe(Tsn(2));
+  t.Observe(Tsn(3));
   t.OnPacketWithData(t0, false, Millis(200));
   EXPECT_TRUE(t.sack_due(t0));  // second packet
   SackString(t);
   EXPECT_FALSE(t.sack_pending());
-  t.Observe(Tsn(4));  // a gap: immediately
+  t.Observe(Tsn(5));  // a gap: immediately
   t.OnPacketWithData(t0, false, Millis(200));
   EXPECT_TRUE(t.sack_due(t0));
   SackString(t);
-  t.Observe(Tsn(3));
+  t.Observe(Tsn(4));
   t.OnPacketWithData(t0, true, Millis(200));  // I bit
+  EXPECT_TRUE(t.sack_due(t0));
+  // A reset (new or restarted association) acks its first DATA at once again.
+  t.Reset(Tsn(100));
+  t.Observe(Tsn(100));
+  t.OnPacketWithData(t0, false, Millis(200));
   EXPECT_TRUE(t.sack_due(t0));
 }
 

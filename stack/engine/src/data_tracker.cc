@@ -12,6 +12,7 @@ void DataTracker::Reset(proto::Tsn peer_initial_tsn) {
   packets_since_sack_ = 0;
   ack_deadline_ = kNever;
   sack_now_ = false;
+  first_data_ = true;
 }
 
 bool DataTracker::IsReceived(proto::Tsn tsn) const {
@@ -63,7 +64,10 @@ void DataTracker::OnPacketWithData(TimePoint now, bool immediate, Duration delay
   ++packets_since_sack_;
   // 6.2: a SACK for at least every second packet, at most `delay` late, and
   // at once while there are gaps (6.7: each packet that arrives out of order).
-  if (immediate || packets_since_sack_ >= 2 || !blocks_.empty()) {
+  // 5.1: the first DATA chunk of an association is acknowledged at once.
+  const bool first = first_data_;
+  first_data_ = false;
+  if (immediate || first || packets_since_sack_ >= 2 || !blocks_.empty()) {
     sack_now_ = true;
   } else if (ack_deadline_ == kNever) {
     ack_deadline_ = now + delay;

@@ -59,6 +59,7 @@ class DataTracker {
   int packets_since_sack_ = 0;
   TimePoint ack_deadline_ = kNever;
   bool sack_now_ = false;
+  bool first_data_ = true;   // no packet with DATA yet (5.1: ack it at once)
 };
 
 }  // namespace rawsctp::engine
