@@ -233,7 +233,9 @@ class endpoint_impl : public std::enable_shared_from_this<endpoint_impl> {
   bool closed_ = false;
   bool closing_ = false;
   bool flushing_ = false;
-  std::vector<uint8_t> txbuf_ = std::vector<uint8_t>(65536);
+  // Transmit(): packets are written one after the other and sent together.
+  std::vector<uint8_t> txbuf_ = std::vector<uint8_t>(256 * 1024);
+  std::vector<transport::OutDatagram> batch_;
   std::unordered_map<engine::AssocId, std::shared_ptr<assoc_state>> assocs_;
   std::deque<engine::AssocId> incoming_;            // kIncoming not yet taken by Accept()
   std::deque<connect_handler> acceptors_;
@@ -612,7 +614,26 @@ void endpoint_impl::RetrySends(const std::shared_ptr<assoc_state>& st, engine::T
 }
 
 void endpoint_impl::Transmit(engine::TimePoint now) {
-  while (auto t = engine_->PollTransmit(now, txbuf_)) {
+  // Each packet is written into txbuf_ after the previous one (the engine
+  // wants 64 KiB of room) and they go out together: one SendBatch
+  // (sendmmsg) when txbuf_ is full, when the address family changes, and
+  // at the end.
+  constexpr size_t kRoom = 65536;
+  size_t used = 0;
+  transport::Adapter* batch_adapter = nullptr;
+  auto send_batch = [&] {
+    if (batch_.empty()) return;
+    if (auto ec = batch_adapter->SendBatch(batch_)) Log("send: " + ec.message());
+    batch_.clear();
+  };
+  for (;;) {
+    if (txbuf_.size() - used < kRoom) {
+      send_batch();
+      used = 0;
+    }
+    const auto t = engine_->PollTransmit(now, std::span(txbuf_).subspan(used, kRoom));
+    if (!t) break;
+    const proto::ByteView bytes = std::span(txbuf_).subspan(used, t->size);
     transport::Adapter* a = nullptr;
     for (auto& r : readers_) {
       if (r.adapter->family() == t->destination.ip.family) {
@@ -644,13 +665,17 @@ void endpoint_impl::Transmit(engine::TimePoint now) {
       } else {
         r.ip_protocol = options_.protocol;
       }
-      r.sctp = std::span(txbuf_).first(t->size);
+      r.sctp = bytes;
       options_.packet_tap(r);
     }
-    if (auto ec = a->Send(t->destination.ip, port, std::span(txbuf_).first(t->size))) {
-      Log("send to " + t->destination.ToString() + ": " + ec.message());
+    if (a != batch_adapter) {
+      send_batch();
+      batch_adapter = a;
     }
+    batch_.push_back({t->destination.ip, port, bytes});
+    used += t->size;
   }
+  send_batch();
 }
 
 proto::IpAddress endpoint_impl::SourceFor(const proto::IpAddress& to) {

@@ -21,7 +21,8 @@
 namespace rawsctp::transport {
 namespace {
 
-constexpr size_t kBatch = 16;
+constexpr size_t kBatch = 16;        // datagrams per recvmmsg
+constexpr size_t kSendBatch = 64;    // datagrams per sendmmsg
 constexpr size_t kBufferSize = 65536;
 
 std::string SelfPath() {
@@ -214,6 +215,7 @@ class SocketAdapter final : public Adapter {
                                  reinterpret_cast<const sockaddr*>(&ss), len);
       if (n >= 0) {
         ++counters_.datagrams_sent;
+        ++counters_.send_calls;
         counters_.bytes_sent += payload.size();
         return {};
       }
@@ -230,6 +232,50 @@ class SocketAdapter final : public Adapter {
       ++counters_.send_errors;
       return LastError();
     }
+  }
+
+  std::error_code SendBatch(std::span<const OutDatagram> batch) override {
+    std::error_code first;
+    size_t done = 0;
+    bool retried = false;
+    while (done < batch.size()) {
+      const size_t n = std::min(batch.size() - done, kSendBatch);
+      for (size_t i = 0; i < n; ++i) {
+        const OutDatagram& d = batch[done + i];
+        out_namelen_[i] = ToSockaddr(d.to, kind_ == Kind::kUdp ? d.port : 0, out_names_[i]);
+        out_iov_[i].iov_base = const_cast<uint8_t*>(d.payload.data());
+        out_iov_[i].iov_len = d.payload.size();
+        out_msgs_[i] = {};
+        out_msgs_[i].msg_hdr.msg_name = &out_names_[i];
+        out_msgs_[i].msg_hdr.msg_namelen = out_namelen_[i];
+        out_msgs_[i].msg_hdr.msg_iov = &out_iov_[i];
+        out_msgs_[i].msg_hdr.msg_iovlen = 1;
+      }
+      const int sent = ::sendmmsg(fd_, out_msgs_.data(), unsigned(n), MSG_DONTWAIT);
+      if (sent > 0) {
+        ++counters_.send_calls;
+        for (int i = 0; i < sent; ++i) counters_.bytes_sent += batch[done + size_t(i)].payload.size();
+        counters_.datagrams_sent += uint64_t(sent);
+        done += size_t(sent);
+        retried = false;
+        continue;
+      }
+      // The first datagram of what is left did not go.
+      if (errno == EINTR) continue;
+      if (on_error_ && IcmpErrno(errno) && !retried) {
+        retried = true;   // a pending ICMP error reported instead of sending
+        continue;
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+        ++counters_.send_dropped;   // a full buffer: lost like on a wire; the others still go
+      } else {
+        ++counters_.send_errors;
+        if (!first) first = LastError();
+      }
+      ++done;
+      retried = false;
+    }
+    return first;
   }
 
  private:
@@ -332,6 +378,10 @@ class SocketAdapter final : public Adapter {
   std::array<mmsghdr, kBatch> msgs_{};
   std::array<sockaddr_storage, kBatch> names_{};
   std::array<std::array<uint8_t, 128>, kBatch> control_{};
+  std::array<mmsghdr, kSendBatch> out_msgs_{};
+  std::array<iovec, kSendBatch> out_iov_{};
+  std::array<sockaddr_storage, kSendBatch> out_names_{};
+  std::array<socklen_t, kSendBatch> out_namelen_{};
   std::function<void(const IcmpError&)> on_error_;
   std::array<uint8_t, 1500> error_buffer_{};
 };

@@ -141,6 +141,52 @@ TEST_P(PortFilter, DropsForeignPortsInTheKernel) {
   EXPECT_TRUE(ours->SetPortFilter(std::vector<uint16_t>(251, 1)));
 }
 
+// SendBatch: one sendmmsg per 64 datagrams, in order; a datagram that fails
+// is counted and the others still go.
+TEST_P(PortFilter, SendBatchUsesFewSystemCalls) {
+  const uint8_t f = family();
+  auto receiver = OpenRawIn(Env("NS_B"), f, {6001});
+  auto sender = OpenRawIn(Env("NS_A"), f);
+  ASSERT_TRUE(receiver && sender);
+  std::vector<std::vector<uint8_t>> payloads;
+  for (size_t i = 0; i < 100; ++i) {
+    auto p = Packet(uint16_t(i), 6001, 20 + i * 13);
+    payloads.push_back(p);
+  }
+  std::vector<rawsctp::transport::OutDatagram> batch;
+  for (const auto& p : payloads) batch.push_back({addr_b(), 0, p});
+  EXPECT_FALSE(sender->SendBatch(batch));
+  EXPECT_EQ(sender->counters().datagrams_sent, 100u);
+  EXPECT_EQ(sender->counters().send_calls, 2u);
+  std::vector<uint16_t> order;
+  std::vector<size_t> sizes;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (order.size() < 100 && std::chrono::steady_clock::now() < deadline) {
+    std::error_code ec;
+    receiver->Receive(
+        [&](const Datagram& d) {
+          order.push_back(rawsctp::proto::Load16(d.payload.data()));
+          sizes.push_back(d.payload.size());
+        },
+        64, ec);
+    pollfd p{receiver->native_handle(), POLLIN, 0};
+    ::poll(&p, 1, 20);
+  }
+  ASSERT_EQ(order.size(), 100u);
+  for (size_t i = 0; i < 100; ++i) {
+    EXPECT_EQ(order[i], i);
+    EXPECT_EQ(sizes[i], 20 + i * 13);
+  }
+  // Too big for one IP datagram: that one fails, its neighbours are sent.
+  const std::vector<uint8_t> huge(70000, 1);
+  const auto p1 = Packet(1000, 6001), p2 = Packet(1001, 6001);
+  const std::vector<rawsctp::transport::OutDatagram> mixed = {{addr_b(), 0, p1}, {addr_b(), 0, huge}, {addr_b(), 0, p2}};
+  EXPECT_EQ(sender->SendBatch(mixed), std::errc::message_size);
+  EXPECT_EQ(sender->counters().send_errors, 1u);
+  EXPECT_EQ(sender->counters().datagrams_sent, 102u);
+  EXPECT_EQ(DrainUntil(*receiver, 102), 102u);
+}
+
 // The runtime endpoint attaches the filter for its SCTP port: packets for
 // another port do not reach its socket, and an association on its port works.
 TEST_P(PortFilter, EndpointOnlySeesItsPort) {

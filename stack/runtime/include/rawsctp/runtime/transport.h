@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -50,6 +51,13 @@ struct IcmpError {
   std::string Describe() const;   // "protocol unreachable", "packet too big (MTU 1280)", "ICMP type 11 code 0"
 };
 
+// One datagram of Adapter::SendBatch.
+struct OutDatagram {
+  proto::IpAddress to;
+  uint16_t port = 0;              // UDP destination port; raw IP ignores it
+  proto::ByteView payload;
+};
+
 struct AdapterCounters {
   uint64_t datagrams_received = 0, datagrams_sent = 0;
   uint64_t bytes_received = 0, bytes_sent = 0;
@@ -57,6 +65,7 @@ struct AdapterCounters {
   uint64_t send_dropped = 0;        // socket buffer full (EAGAIN/ENOBUFS): lost like on a wire
   uint64_t send_errors = 0;         // other send failures
   uint64_t icmp_errors = 0;         // ICMP errors read (with an error handler set)
+  uint64_t send_calls = 0;          // system calls that sent (sendto, sendmmsg)
 };
 
 class Adapter {
@@ -99,6 +108,18 @@ class Adapter {
   // ignores it). A full socket buffer drops the datagram (counted), as a
   // congested link would; other errors are returned.
   virtual std::error_code Send(const proto::IpAddress& to, uint16_t port, proto::ByteView payload) = 0;
+  // Sends the datagrams in order with as few system calls as it can
+  // (sendmmsg). Each one that meets a full socket buffer is dropped and
+  // counted, like Send(), and the rest still go. Returns the first other
+  // error (those datagrams are counted in send_errors).
+  virtual std::error_code SendBatch(std::span<const OutDatagram> batch) {
+    std::error_code first;
+    for (const auto& d : batch) {
+      auto ec = Send(d.to, d.port, d.payload);
+      if (ec && !first) first = ec;
+    }
+    return first;
+  }
 
   const AdapterCounters& counters() const { return counters_; }
 
