@@ -311,5 +311,43 @@ TEST_F(Api, SendSpaceWaitsUntilALargeRefusedMessageFits) {
   EXPECT_EQ(a->Count(EventType::kSendSpace), 1);
 }
 
+// RFC 7053: the I bit on the last DATA chunk when the send queue drains with
+// more than that packet in flight, so the tail is acknowledged at once
+// instead of after the peer's delayed-SACK timer (200 ms here).
+TEST_F(Api, ImmediateSackBitOnTheTailOfATransfer) {
+  Pair({}, {});  // RFC defaults: RTO.Min 1 s, delayed SACK 200 ms
+  std::vector<std::string> data_packets;
+  net.on_packet = [&](const sim::PacketRecord& r) {
+    auto v = pr::PacketView::Parse(r.bytes);
+    if (r.from != a->node || !v) return;
+    const std::string text = pr::ToString(*v, {16});
+    if (text.find("DATA[") != std::string::npos) data_packets.push_back(text);
+  };
+  const AssocId id = Connect();
+  // Three packets of one message: the peer SACKs the second at once, and the
+  // third because of its I bit.
+  const TimePoint t0 = net.now();
+  ASSERT_EQ(a->ep->Send(net.now(), id, 0, 1, Bytes(4000, 1)), SendStatus::kOk);
+  net.RunFor(Seconds(2), [&] {
+    auto s = a->ep->Stats(id);
+    return s->outstanding_bytes == 0 && s->send_queue_bytes == 0;
+  });
+  ASSERT_EQ(data_packets.size(), 3u) << ::testing::PrintToString(data_packets);
+  EXPECT_EQ(data_packets[0].find("flgs=I"), std::string::npos) << data_packets[0];
+  EXPECT_EQ(data_packets[1].find("flgs=I"), std::string::npos) << data_packets[1];
+  EXPECT_NE(data_packets[2].find("flgs=IE"), std::string::npos) << data_packets[2];
+  // One round trip (2 x 10 ms), not the 200 ms delayed SACK.
+  EXPECT_LT(net.now() - t0, Millis(100));
+  EXPECT_EQ(a->ep->Stats(id)->immediate_sacks_requested, 1u);
+  // A lone small message (a request whose reply carries the SACK): no I bit.
+  data_packets.clear();
+  ASSERT_EQ(a->ep->Send(net.now(), id, 0, 2, Bytes(100, 2)), SendStatus::kOk);
+  net.RunFor(Seconds(1));
+  ASSERT_EQ(data_packets.size(), 1u) << ::testing::PrintToString(data_packets);
+  EXPECT_EQ(data_packets[0].find("flgs=I"), std::string::npos) << data_packets[0];
+  EXPECT_EQ(a->ep->Stats(id)->immediate_sacks_requested, 1u);
+  EXPECT_EQ(z->messages.size(), 2u);
+}
+
 }  // namespace
 }  // namespace rawsctp::testing

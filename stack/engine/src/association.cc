@@ -1005,6 +1005,8 @@ bool Association::WriteDataChunks(TimePoint now, PacketWriter& pw, bool& wrote_d
   if (!opts_.nodelay && rtx_.flight_size() > 0 && send_queue_.pending_bytes() < max_payload &&
       state_ == State::kEstablished)
     return wrote_data;
+  size_t last_new_at = SIZE_MAX;  // offset of the last new DATA chunk in the packet
+  size_t new_bytes = 0;
   while (!send_queue_.empty()) {
     const size_t next = send_queue_.NextFragmentSize(max_payload);
     if (!fits(next) || pw.size() + Pad4(DataChunk::kHeaderSize + next) > path_.max_packet) break;
@@ -1028,7 +1030,20 @@ bool Association::WriteDataChunks(TimePoint now, PacketWriter& pw, bool& wrote_d
     const TxChunk& c = rtx_.Add(send_queue_.Produce(max_payload), now);
     peer_rwnd_ = peer_rwnd_ > c.fragment.length ? peer_rwnd_ - c.fragment.length : 0;
     if (rtx_.flight_size() > path_.cwnd + path_.mtu) ++stats_.cwnd_violations;
+    last_new_at = pw.writer().size();
+    new_bytes += c.fragment.length;
     write(c);
+  }
+  // RFC 9260 3.3.1 / RFC 7053: the I bit on the last DATA chunk when this
+  // packet empties the send queue and more than it is in flight (the tail
+  // of a transfer: nothing follows that would make the peer's delayed SACK
+  // go out, so the last acknowledgement would wait for its timer), and in
+  // SHUTDOWN-PENDING. A lone packet in flight (a request awaiting its
+  // reply) is left alone: the reply carries the SACK.
+  if (last_new_at != SIZE_MAX && send_queue_.empty() &&
+      (rtx_.flight_size() > new_bytes || state_ == State::kShutdownPending)) {
+    pw.writer().written()[last_new_at + 1] |= kFlagImmediate;
+    ++stats_.immediate_sacks_requested;
   }
   return wrote_data;
 }

@@ -62,6 +62,7 @@ struct AssociationStats {
   uint64_t t3_expiries = 0;
   uint64_t duplicate_tsns = 0;
   uint64_t sacks_sent = 0, sacks_received = 0;
+  uint64_t immediate_sacks_requested = 0;   // DATA chunks sent with the I bit (RFC 7053)
   int association_error_count = 0;
   // Times new data was sent with the flight size above cwnd + one MTU
   // (RFC 9260 6.1 B forbids it; sctp-sim checks this stays 0).
