@@ -74,44 +74,6 @@ proto::IpAddress Resolve(const std::string& host) {
   return a;
 }
 
-// The local address the kernel's routing picks for packets to `to` (a UDP
-// socket connected to it: nothing is sent). Family 0 when there is no route.
-proto::IpAddress RouteSource(const proto::IpAddress& to) {
-  proto::IpAddress src;
-  const int fd = ::socket(to.family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return src;
-  sockaddr_storage ss{};
-  socklen_t len;
-  if (to.family == 6) {
-    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(9);
-    std::memcpy(&s6->sin6_addr, to.bytes.data(), 16);
-    len = sizeof(sockaddr_in6);
-  } else {
-    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons(9);
-    std::memcpy(&s4->sin_addr, to.bytes.data(), 4);
-    len = sizeof(sockaddr_in);
-  }
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) == 0) {
-    sockaddr_storage me{};
-    socklen_t mlen = sizeof(me);
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&me), &mlen) == 0) {
-      if (me.ss_family == AF_INET6 && to.family == 6) {
-        src.family = 6;
-        std::memcpy(src.bytes.data(), &reinterpret_cast<const sockaddr_in6*>(&me)->sin6_addr, 16);
-      } else if (me.ss_family == AF_INET && to.family == 4) {
-        src.family = 4;
-        std::memcpy(src.bytes.data(), &reinterpret_cast<const sockaddr_in*>(&me)->sin_addr, 4);
-      }
-    }
-  }
-  ::close(fd);
-  return src;
-}
-
 }  // namespace
 
 struct assoc_state {
@@ -247,13 +209,26 @@ class endpoint_impl : public std::enable_shared_from_this<endpoint_impl> {
   // The source port of each sender in this receive turn: where the engine's
   // stateless replies (INIT ACK, ABORT to out-of-the-blue packets) go.
   std::unordered_map<engine::TransportAddress, uint16_t> reply_ports_;
-  // The packet tap: bound addresses and the route source of each peer address.
+  // The bound local addresses (none: any). A family with several has an
+  // unbound socket, and packets to its other addresses are not ours.
   std::vector<proto::IpAddress> bound_;
+  bool IsOurs(const proto::IpAddress& local) const;
+  // The local address of each association: where its peer's accepted
+  // packets went, so that ours come from the address the peer knows.
+  std::unordered_map<engine::AssocId, proto::IpAddress> sources_;
+  std::vector<engine::AssocId> forget_sources_;
+  // Per receive turn: the local address each sender wrote to (stateless replies).
+  std::unordered_map<engine::TransportAddress, proto::IpAddress> reply_sources_;
+  // The source of a packet to `to` (of association `assoc`): learned, else
+  // the first bound address of the family, else family 0 (the kernel's choice).
+  proto::IpAddress SourceOf(engine::AssocId assoc, const engine::TransportAddress& to) const;
+  // The packet tap: the route source of each peer address.
   std::vector<std::pair<proto::IpAddress, proto::IpAddress>> route_sources_;
 };
 
 bool endpoint_impl::Open(std::error_code& ec, std::string& detail) {
   std::vector<proto::IpAddress> binds;
+  std::vector<uint8_t> families;   // one socket each, in the order given
   for (const auto& b : options_.bind) {
     const proto::IpAddress a = engine::ParseIpAddress(b);
     if (!a.family) {
@@ -261,27 +236,29 @@ bool endpoint_impl::Open(std::error_code& ec, std::string& detail) {
       detail = "bad bind address '" + b + "' (want an IPv4 or IPv6 address)";
       return false;
     }
-    bool dup = false;
-    for (const auto& x : binds) dup |= x.family == a.family;
-    if (dup) {
-      Log("only one bind address per family is used for now; ignoring " + b);
-      continue;
-    }
+    if (std::find(binds.begin(), binds.end(), a) != binds.end()) continue;
     binds.push_back(a);
+    if (std::find(families.begin(), families.end(), a.family) == families.end()) families.push_back(a.family);
   }
   const bool defaults = binds.empty();
-  if (defaults) {
-    proto::IpAddress v4, v6;
-    v4.family = 4;
-    v6.family = 6;
-    binds = {v4, v6};
-  }
+  if (defaults) families = {4, 6};
   // The local port first: the raw sockets' kernel filter keeps only it.
   const uint16_t local_port = options_.port ? options_.port : uint16_t(49152 + random_.U32() % 16384);
-  for (const auto& b : binds) {
-    proto::IpAddress bind = b;
-    const bool any = bind.bytes == std::array<uint8_t, 16>{};
-    if (defaults || any) bind.family = 0;
+  for (const uint8_t family : families) {
+    // One address: the socket is bound to it. Several: the socket is not,
+    // and OnDatagram keeps the packets to them. The unspecified one: any.
+    std::vector<proto::IpAddress> mine;
+    bool any = false;
+    for (const auto& b : binds) {
+      if (b.family != family) continue;
+      any |= b.bytes == std::array<uint8_t, 16>{};
+      mine.push_back(b);
+    }
+    proto::IpAddress bind;
+    if (!any && mine.size() == 1) bind = mine[0];
+    if (!any) bound_.insert(bound_.end(), mine.begin(), mine.end());
+    proto::IpAddress b;
+    b.family = family;
     std::unique_ptr<transport::Adapter> a;
     std::error_code e;
     std::string d;
@@ -302,7 +279,6 @@ bool endpoint_impl::Open(std::error_code& ec, std::string& detail) {
       return false;
     }
     readers_.push_back({std::move(a), nullptr});
-    if (bind.family) bound_.push_back(bind);
   }
   uint32_t overhead = 0;
   for (const auto& r : readers_) overhead = std::max(overhead, r.adapter->header_overhead());
@@ -377,6 +353,8 @@ void endpoint_impl::OnDatagram(size_t i, const transport::Datagram& d, engine::T
   const uint16_t dport = proto::Load16(d.payload.data() + 2);
   // Raw sockets see every packet of the protocol: skip other ports early.
   if (dport != engine_->local_port()) return;
+  // An unbound socket of a family with several bound addresses sees them all.
+  if (!IsOurs(d.destination)) return;
   const engine::TransportAddress src{d.source, sport};
   const engine::TransportAddress dst{d.destination, dport};
   if (options_.packet_tap) {
@@ -395,6 +373,10 @@ void endpoint_impl::OnDatagram(size_t i, const transport::Datagram& d, engine::T
     options_.packet_tap(r);
   }
   const engine::AssocId accepted = engine_->HandlePacket(now, src, dst, d.payload);
+  if (d.destination.family) {
+    reply_sources_[src] = d.destination;
+    if (accepted != engine::kNoAssoc) sources_[accepted] = d.destination;
+  }
   if (options_.transport == transport_kind::udp && d.source_port != 0) {
     reply_ports_[src] = d.source_port;
     if (accepted != engine::kNoAssoc) udp_ports_[accepted] = d.source_port;
@@ -428,6 +410,9 @@ void endpoint_impl::Flush() {
   for (const auto id : forget_udp_ports_) udp_ports_.erase(id);
   forget_udp_ports_.clear();
   reply_ports_.clear();
+  for (const auto id : forget_sources_) sources_.erase(id);
+  forget_sources_.clear();
+  reply_sources_.clear();
   flushing_ = false;
   if (!closed_) ArmTimer();
 }
@@ -590,6 +575,7 @@ void endpoint_impl::CloseState(const std::shared_ptr<assoc_state>& st, std::erro
   // Forget the peer's UDP port after this turn's packets (an ABORT, the
   // last SHUTDOWN COMPLETE) went out.
   if (options_.transport == transport_kind::udp) forget_udp_ports_.push_back(st->id);
+  forget_sources_.push_back(st->id);
   // Keep it until accepted if it is still in the accept queue.
   bool queued = false;
   for (auto id : incoming_) queued |= id == st->id;
@@ -653,10 +639,11 @@ void endpoint_impl::Transmit(engine::TimePoint now) {
         port = it->second;
       }
     }
+    const proto::IpAddress from = SourceOf(t->assoc, t->destination);
     if (options_.packet_tap) {
       packet_record r;
       r.outbound = true;
-      r.source = SourceFor(t->destination.ip);
+      r.source = from.family ? from : SourceFor(t->destination.ip);
       r.destination = t->destination.ip;
       if (options_.transport == transport_kind::udp) {
         r.ip_protocol = proto::kIpProtoUdp;
@@ -672,10 +659,31 @@ void endpoint_impl::Transmit(engine::TimePoint now) {
       send_batch();
       batch_adapter = a;
     }
-    batch_.push_back({t->destination.ip, port, bytes});
+    batch_.push_back({t->destination.ip, port, bytes, from});
     used += t->size;
   }
   send_batch();
+}
+
+bool endpoint_impl::IsOurs(const proto::IpAddress& local) const {
+  bool family_bound = false;
+  for (const auto& b : bound_) {
+    if (b == local) return true;
+    family_bound |= b.family == local.family;
+  }
+  return !family_bound;
+}
+
+proto::IpAddress endpoint_impl::SourceOf(engine::AssocId assoc, const engine::TransportAddress& to) const {
+  if (assoc != engine::kNoAssoc) {
+    if (auto it = sources_.find(assoc); it != sources_.end()) return it->second;
+  } else if (auto it = reply_sources_.find(to); it != reply_sources_.end()) {
+    return it->second;
+  }
+  for (const auto& b : bound_) {
+    if (b.family == to.ip.family) return b;
+  }
+  return {};
 }
 
 proto::IpAddress endpoint_impl::SourceFor(const proto::IpAddress& to) {
@@ -685,8 +693,7 @@ proto::IpAddress endpoint_impl::SourceFor(const proto::IpAddress& to) {
   for (const auto& [dst, src] : route_sources_) {
     if (dst == to) return src;
   }
-  proto::IpAddress src = RouteSource(to);
-  if (!src.family) src.family = to.family;  // no route: the unspecified address
+  const proto::IpAddress src = transport::RouteSource(to);   // no route: the unspecified address
   if (route_sources_.size() >= 64) route_sources_.erase(route_sources_.begin());
   route_sources_.emplace_back(to, src);
   return src;

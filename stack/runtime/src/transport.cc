@@ -250,6 +250,30 @@ class SocketAdapter final : public Adapter {
         out_msgs_[i].msg_hdr.msg_namelen = out_namelen_[i];
         out_msgs_[i].msg_hdr.msg_iov = &out_iov_[i];
         out_msgs_[i].msg_hdr.msg_iovlen = 1;
+        if (d.from.family == family_ && d.from.bytes != std::array<uint8_t, 16>{}) {
+          // The source address: IP_PKTINFO's ipi_spec_dst, IPV6_PKTINFO's ipi6_addr.
+          auto& control = out_control_[i];
+          control.fill(0);
+          msghdr& h = out_msgs_[i].msg_hdr;
+          h.msg_control = control.data();
+          h.msg_controllen = family_ == 6 ? CMSG_SPACE(sizeof(in6_pktinfo)) : CMSG_SPACE(sizeof(in_pktinfo));
+          cmsghdr* c = CMSG_FIRSTHDR(&h);
+          if (family_ == 6) {
+            c->cmsg_level = IPPROTO_IPV6;
+            c->cmsg_type = IPV6_PKTINFO;
+            c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+            in6_pktinfo pi{};
+            std::memcpy(&pi.ipi6_addr, d.from.bytes.data(), 16);
+            std::memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+          } else {
+            c->cmsg_level = IPPROTO_IP;
+            c->cmsg_type = IP_PKTINFO;
+            c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+            in_pktinfo pi{};
+            std::memcpy(&pi.ipi_spec_dst, d.from.bytes.data(), 4);
+            std::memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+          }
+        }
       }
       const int sent = ::sendmmsg(fd_, out_msgs_.data(), unsigned(n), MSG_DONTWAIT);
       if (sent > 0) {
@@ -382,6 +406,8 @@ class SocketAdapter final : public Adapter {
   std::array<iovec, kSendBatch> out_iov_{};
   std::array<sockaddr_storage, kSendBatch> out_names_{};
   std::array<socklen_t, kSendBatch> out_namelen_{};
+  struct alignas(cmsghdr) Control : std::array<uint8_t, CMSG_SPACE(sizeof(in6_pktinfo))> {};
+  std::array<Control, kSendBatch> out_control_{};
   std::function<void(const IcmpError&)> on_error_;
   std::array<uint8_t, 1500> error_buffer_{};
 };

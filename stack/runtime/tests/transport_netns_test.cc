@@ -154,7 +154,7 @@ TEST_P(PortFilter, SendBatchUsesFewSystemCalls) {
     payloads.push_back(p);
   }
   std::vector<rawsctp::transport::OutDatagram> batch;
-  for (const auto& p : payloads) batch.push_back({addr_b(), 0, p});
+  for (const auto& p : payloads) batch.push_back({addr_b(), 0, p, {}});
   EXPECT_FALSE(sender->SendBatch(batch));
   EXPECT_EQ(sender->counters().datagrams_sent, 100u);
   EXPECT_EQ(sender->counters().send_calls, 2u);
@@ -180,7 +180,8 @@ TEST_P(PortFilter, SendBatchUsesFewSystemCalls) {
   // Too big for one IP datagram: that one fails, its neighbours are sent.
   const std::vector<uint8_t> huge(70000, 1);
   const auto p1 = Packet(1000, 6001), p2 = Packet(1001, 6001);
-  const std::vector<rawsctp::transport::OutDatagram> mixed = {{addr_b(), 0, p1}, {addr_b(), 0, huge}, {addr_b(), 0, p2}};
+  const std::vector<rawsctp::transport::OutDatagram> mixed = {
+      {addr_b(), 0, p1, {}}, {addr_b(), 0, huge, {}}, {addr_b(), 0, p2, {}}};
   EXPECT_EQ(sender->SendBatch(mixed), std::errc::message_size);
   EXPECT_EQ(sender->counters().send_errors, 1u);
   EXPECT_EQ(sender->counters().datagrams_sent, 102u);
@@ -227,6 +228,99 @@ TEST_P(PortFilter, EndpointOnlySeesItsPort) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, PortFilter, ::testing::Values(4, 6),
+                         [](const auto& p) { return p.param == 6 ? "IPv6" : "IPv4"; });
+
+// B has two more addresses on the same interface (ADDR_B2, ADDR_B3 and their
+// IPv6 twins, from transport_netns.sh); ADDR_B is the one the kernel picks
+// as the source of packets to A.
+class SourceAddress : public PortFilter {
+ protected:
+  std::string b(int n) const {
+    const std::string base = family() == 6 ? "ADDR6_B" : "ADDR_B";
+    return Env((n == 1 ? base : base + std::to_string(n)).c_str());
+  }
+  // A fresh client endpoint in A associates with `host`:`port`; the source
+  // addresses of every packet it received are collected.
+  std::error_code Connect(asio::io_context& io, const std::string& host, uint16_t port,
+                          std::vector<std::string>* sources) {
+    rawsctp::endpoint_options o;
+    o.protocol = 253;
+    o.bind = {Env(family() == 6 ? "ADDR6_A" : "ADDR_A")};
+    o.association.rto_initial = rawsctp::engine::Millis(100);
+    o.association.rto_min = rawsctp::engine::Millis(100);
+    o.association.max_init_retransmits = 1;
+    o.packet_tap = [sources](const rawsctp::packet_record& r) {
+      if (!r.outbound) sources->push_back(r.source.ToString());
+    };
+    std::unique_ptr<rawsctp::endpoint> client;
+    InNamespace(Env("NS_A"), [&] { client = std::make_unique<rawsctp::endpoint>(io, o); });
+    std::error_code result = rawsctp::errc::not_connected;
+    bool done = false;
+    client->async_connect(host, port, [&](std::error_code ec, rawsctp::association) {
+      result = ec;
+      done = true;
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done && std::chrono::steady_clock::now() < deadline) io.run_one_for(std::chrono::milliseconds(20));
+    client->close();
+    io.run_for(std::chrono::milliseconds(20));
+    return result;
+  }
+  // A server in B on `port` that accepts everything.
+  std::unique_ptr<rawsctp::endpoint> Server(asio::io_context& io, uint16_t port, std::vector<std::string> bind) {
+    rawsctp::endpoint_options o;
+    o.protocol = 253;
+    o.port = port;
+    o.bind = std::move(bind);
+    std::unique_ptr<rawsctp::endpoint> server;
+    InNamespace(Env("NS_B"), [&] { server = std::make_unique<rawsctp::endpoint>(io, o); });
+    server->listen();
+    accept_ = [this, ep = server.get()] {
+      ep->async_accept([this](std::error_code ec, rawsctp::association a) {
+        if (ec) return;
+        accepted_.push_back(a);
+        accept_();
+      });
+    };
+    accept_();
+    return server;
+  }
+  std::function<void()> accept_;
+  std::vector<rawsctp::association> accepted_;
+};
+
+// An unbound server answers from the address each client wrote to, not from
+// the one the kernel's routing would pick.
+TEST_P(SourceAddress, UnboundServerAnswersFromTheAddressTheClientUsed) {
+  asio::io_context io;
+  auto server = Server(io, 5005, {});
+  for (int n : {2, 3, 1}) {
+    std::vector<std::string> sources;
+    EXPECT_FALSE(Connect(io, b(n), 5005, &sources)) << "to " << b(n);
+    ASSERT_FALSE(sources.empty());
+    for (const auto& s : sources) EXPECT_EQ(s, b(n));
+  }
+  EXPECT_EQ(accepted_.size(), 3u);
+}
+
+// A server bound to two of B's three addresses: each works and answers from
+// itself; the third is not ours.
+TEST_P(SourceAddress, ServerBoundToSeveralAddresses) {
+  asio::io_context io;
+  auto server = Server(io, 5006, {b(2), b(3)});
+  for (int n : {3, 2}) {
+    std::vector<std::string> sources;
+    EXPECT_FALSE(Connect(io, b(n), 5006, &sources)) << "to " << b(n);
+    ASSERT_FALSE(sources.empty());
+    for (const auto& s : sources) EXPECT_EQ(s, b(n));
+  }
+  std::vector<std::string> sources;
+  EXPECT_EQ(Connect(io, b(1), 5006, &sources), rawsctp::errc::cannot_start);
+  EXPECT_TRUE(sources.empty());
+  EXPECT_EQ(accepted_.size(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, SourceAddress, ::testing::Values(4, 6),
                          [](const auto& p) { return p.param == 6 ? "IPv6" : "IPv4"; });
 
 uint16_t InternetChecksum(const std::vector<uint8_t>& b) {

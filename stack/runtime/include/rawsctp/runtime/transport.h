@@ -56,6 +56,9 @@ struct OutDatagram {
   proto::IpAddress to;
   uint16_t port = 0;              // UDP destination port; raw IP ignores it
   proto::ByteView payload;
+  // The local source address (IP_PKTINFO / IPV6_PKTINFO); family 0: the
+  // socket's bound address, or the one the kernel's routing picks.
+  proto::IpAddress from;
 };
 
 struct AdapterCounters {
