@@ -346,7 +346,20 @@ TEST_F(Api, ImmediateSackBitOnTheTailOfATransfer) {
   ASSERT_EQ(data_packets.size(), 1u) << ::testing::PrintToString(data_packets);
   EXPECT_EQ(data_packets[0].find("flgs=I"), std::string::npos) << data_packets[0];
   EXPECT_EQ(a->ep->Stats(id)->immediate_sacks_requested, 1u);
-  EXPECT_EQ(z->messages.size(), 2u);
+  // A larger message whose last piece goes out alone, after the SACK for
+  // the pieces before it (cwnd lets four go at first): not a request, so
+  // still the I bit.
+  data_packets.clear();
+  ASSERT_EQ(a->ep->Send(net.now(), id, 0, 3, Bytes(1452 * 4 + 10, 3)), SendStatus::kOk);
+  const TimePoint t1 = net.now();
+  net.RunFor(Seconds(2), [&] {
+    auto s = a->ep->Stats(id);
+    return s->outstanding_bytes == 0 && s->send_queue_bytes == 0;
+  });
+  ASSERT_FALSE(data_packets.empty());
+  EXPECT_NE(data_packets.back().find("flgs=IE"), std::string::npos) << data_packets.back();
+  EXPECT_LT(net.now() - t1, Millis(150));
+  EXPECT_EQ(z->messages.size(), 3u);
 }
 
 }  // namespace

@@ -1006,7 +1006,8 @@ bool Association::WriteDataChunks(TimePoint now, PacketWriter& pw, bool& wrote_d
       state_ == State::kEstablished)
     return wrote_data;
   size_t last_new_at = SIZE_MAX;  // offset of the last new DATA chunk in the packet
-  size_t new_bytes = 0;
+  size_t new_bytes = 0, new_chunks = 0;
+  bool whole_message = false;     // the last new chunk is a whole message (B and E)
   while (!send_queue_.empty()) {
     const size_t next = send_queue_.NextFragmentSize(max_payload);
     if (!fits(next) || pw.size() + Pad4(DataChunk::kHeaderSize + next) > path_.max_packet) break;
@@ -1032,16 +1033,20 @@ bool Association::WriteDataChunks(TimePoint now, PacketWriter& pw, bool& wrote_d
     if (rtx_.flight_size() > path_.cwnd + path_.mtu) ++stats_.cwnd_violations;
     last_new_at = pw.writer().size();
     new_bytes += c.fragment.length;
+    ++new_chunks;
+    whole_message = (c.fragment.flags & (kFlagBeginning | kFlagEnding)) == (kFlagBeginning | kFlagEnding);
     write(c);
   }
   // RFC 9260 3.3.1 / RFC 7053: the I bit on the last DATA chunk when this
-  // packet empties the send queue and more than it is in flight (the tail
-  // of a transfer: nothing follows that would make the peer's delayed SACK
-  // go out, so the last acknowledgement would wait for its timer), and in
-  // SHUTDOWN-PENDING. A lone packet in flight (a request awaiting its
-  // reply) is left alone: the reply carries the SACK.
+  // packet empties the send queue (the tail of a transfer: nothing follows
+  // that would make the peer's delayed SACK go out, so the last
+  // acknowledgement would wait for its timer). Not when the packet is all
+  // that is in flight and carries one whole single-chunk message: that is
+  // what a request looks like, and its reply carries the SACK. Always in
+  // SHUTDOWN-PENDING.
+  const bool lone_request = rtx_.flight_size() == new_bytes && new_chunks == 1 && whole_message;
   if (last_new_at != SIZE_MAX && send_queue_.empty() &&
-      (rtx_.flight_size() > new_bytes || state_ == State::kShutdownPending)) {
+      (!lone_request || state_ == State::kShutdownPending)) {
     pw.writer().written()[last_new_at + 1] |= kFlagImmediate;
     ++stats_.immediate_sacks_requested;
   }
