@@ -173,9 +173,8 @@ class SocketAdapter final : public Adapter {
 
   size_t Receive(const std::function<void(const Datagram&)>& on, size_t max, std::error_code& ec) override {
     ec.clear();
-    ReadErrors();
     size_t total = 0;
-    int pending_errors = 0;
+    int pending_errors = 0;   // ICMP errors are read when the socket reports one, not on every call
     while (total < max) {
       const size_t want = std::min(kBatch, max - total);
       for (size_t i = 0; i < want; ++i) {
@@ -189,8 +188,14 @@ class SocketAdapter final : public Adapter {
       }
       const int n = ::recvmmsg(fd_, msgs_.data(), unsigned(want), MSG_DONTWAIT, nullptr);
       if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          // Readable with nothing to read: an error waits in the queue (its
+          // errno was reported to a send, or the queue holds several).
+          if (total == 0 && pending_errors == 0) ReadErrors();
+          break;
+        }
         if (errno == EINTR) continue;
+        // With IP_RECVERR every queued error is also reported once as errno.
         if (on_error_ && IcmpErrno(errno) && ++pending_errors <= 4) {
           ReadErrors();
           continue;
