@@ -338,8 +338,9 @@ TEST(Drill, SendBufferBoundsTheMessageSize) {
 +0.0 write(3, ..., 4000) = 4000
 +0.0 > sctp: DATA[flgs=B, len=1468, tsn=1, sid=0, ssn=0, ppid=0]
 +0.0 > sctp: DATA[flgs=0, len=1468, tsn=2, sid=0, ssn=0, ppid=0]
-+0.0 > sctp: DATA[flgs=E, len=1112, tsn=3, sid=0, ssn=0, ppid=0]
++0.0 > sctp: DATA[flgs=IE, len=1112, tsn=3, sid=0, ssn=0, ppid=0]
 )";
+  // (The last fragment empties the send queue: it carries the I bit, RFC 7053.)
   RunResult r = Drill(s);
   EXPECT_EQ(r.status, RunResult::kPass) << r.message << "\n" << r.log;
   // Without the SO_SNDBUF line the 4001-byte write succeeds.
