@@ -483,7 +483,9 @@ void endpoint_impl::Credit(const assoc_state& st, size_t bytes) {
 }
 
 void endpoint_impl::Deliver(const std::shared_ptr<assoc_state>& st, engine::Message&& em) {
-  if (em.partial || st->in_partial) {
+  // The engine runs one partial delivery at a time; whole messages of other
+  // streams may arrive between its pieces.
+  if (em.partial || (st->in_partial && em.stream == st->partial.stream)) {
     // Whole messages only: gather the pieces of a partial delivery.
     if (!st->in_partial) {
       st->partial = message{{}, em.stream, em.ppid, em.unordered};

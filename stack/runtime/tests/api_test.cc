@@ -297,7 +297,12 @@ TEST(RuntimeApi, MessagesLargerThanThePartialDeliveryPointArriveWhole) {
   endpoint server(io, so);
   endpoint client(io, Udp(0, UdpPortOf(server)));
   server.listen();
+  // Stream 1: large messages, delivered in pieces; stream 2: small ones,
+  // which may arrive between those pieces.
   std::vector<std::vector<uint8_t>> msgs = {Bytes(200000, 1), Bytes(10, 2), Bytes(100000, 3)};
+  for (uint32_t i = 0; i < 40; ++i) msgs.push_back(Bytes(500 + i, 100 + i));
+  msgs.push_back(Bytes(150000, 4));
+  auto stream_of = [&](size_t i) { return uint16_t(msgs[i].size() >= 100000 || i < 3 ? 1 : 2); };
   std::vector<message> got;
   association sa;
   std::function<void()> receive_next = [&] {
@@ -314,17 +319,119 @@ TEST(RuntimeApi, MessagesLargerThanThePartialDeliveryPointArriveWhole) {
   });
   client.async_connect("127.0.0.1", 5105, [&](std::error_code ec, association a) {
     ASSERT_FALSE(ec);
-    for (size_t i = 0; i < msgs.size(); ++i) a.async_send(1, uint32_t(i), asio::buffer(msgs[i]), [](std::error_code) {});
+    for (size_t i = 0; i < msgs.size(); ++i) {
+      a.async_send(stream_of(i), uint32_t(i), asio::buffer(msgs[i]), [](std::error_code) {});
+    }
   });
   ASSERT_TRUE(RunUntil(io, [&] { return got.size() == msgs.size(); }));
-  for (size_t i = 0; i < msgs.size(); ++i) {
-    EXPECT_EQ(got[i].data, msgs[i]) << i;
-    EXPECT_EQ(got[i].ppid, i);
-    EXPECT_EQ(got[i].stream, 1);
+  // Each stream in order, every message whole.
+  size_t next[3] = {0, 0, 0};
+  for (const message& m : got) {
+    ASSERT_TRUE(m.stream == 1 || m.stream == 2) << m.stream;
+    ASSERT_LT(m.ppid, msgs.size());
+    EXPECT_EQ(m.stream, stream_of(m.ppid));
+    EXPECT_EQ(m.data, msgs[m.ppid]) << "message " << m.ppid;
+    EXPECT_GE(m.ppid, next[m.stream]) << "out of order on stream " << m.stream;
+    next[m.stream] = m.ppid + 1;
   }
   // The window is whole again once everything was read.
   RunUntil(io, [] { return false; }, std::chrono::milliseconds(50));
   EXPECT_EQ(sa.stats()->local_rwnd, so.association.receive_buffer);
+}
+
+// The engine delivers a large message in pieces, and whole messages of
+// other streams may come between them: a hand-driven peer (a plain UDP
+// socket speaking SCTP) sends stream 1's message with its last fragment
+// held back until stream 2's message is in.
+TEST(RuntimeApi, WholeMessagesOfOtherStreamsBetweenThePiecesOfAPartialDelivery) {
+  asio::io_context io;
+  auto so = Udp(5111);
+  so.association.receive_buffer = 64 * 1024;  // partial delivery above 32 KiB
+  endpoint server(io, so);
+  server.listen();
+  auto peer = Socket();
+  ASSERT_TRUE(peer);
+  const auto lo = engine::ParseIpAddress("127.0.0.1");
+  const uint16_t sport = 4444;
+  auto send = [&](uint32_t tag, const std::function<void(pr::PacketWriter&)>& add) {
+    std::vector<uint8_t> buf(2048);
+    pr::PacketWriter pw(buf, sport, 5111, pr::VerificationTag(tag));
+    add(pw);
+    auto out = pw.Finish();
+    ASSERT_TRUE(out.has_value());
+    ASSERT_FALSE(peer->Send(lo, UdpPortOf(server), *out));
+  };
+  // Waits for the server's next packet whose first chunk is `type`; its bytes.
+  auto expect = [&](pr::ChunkType type) {
+    std::vector<uint8_t> got;
+    std::error_code e;
+    RunUntil(io, [&] {
+      peer->Receive([&](const rawsctp::transport::Datagram& d) {
+        auto v = pr::PacketView::Parse(d.payload);
+        if (v && got.empty() && v->first_chunk().type() == uint8_t(type)) got.assign(d.payload.begin(), d.payload.end());
+      }, 16, e);
+      return !got.empty();
+    }, std::chrono::seconds(3));
+    return got;
+  };
+  constexpr uint32_t kMyTag = 0x0badcafe, kTsn = 1000;
+  send(0, [&](pr::PacketWriter& pw) {
+    pw.Add(pr::InitChunk{0, pr::VerificationTag(kMyTag), 1 << 20, 4, 4, pr::Tsn(kTsn), {}});
+  });
+  const auto init_ack_bytes = expect(pr::ChunkType::kInitAck);
+  ASSERT_FALSE(init_ack_bytes.empty());
+  auto init_ack_packet = pr::PacketView::Parse(init_ack_bytes);
+  ASSERT_TRUE(init_ack_packet.ok());
+  auto init_ack = pr::InitAckChunk::Parse(init_ack_packet->first_chunk());
+  ASSERT_TRUE(init_ack.ok());
+  const uint32_t peer_tag = init_ack->initiate_tag.value();
+  auto cookie = pr::FindParameter(init_ack->parameters, pr::ParameterType::kStateCookie);
+  ASSERT_TRUE(cookie);
+  const std::vector<uint8_t> cookie_bytes(cookie->value.begin(), cookie->value.end());
+  association sa;
+  server.async_accept([&](std::error_code ec, association a) {
+    ASSERT_FALSE(ec);
+    sa = a;
+  });
+  send(peer_tag, [&](pr::PacketWriter& pw) { pw.Add(pr::CookieEchoChunk{0, cookie_bytes}); });
+  ASSERT_FALSE(expect(pr::ChunkType::kCookieAck).empty());
+  ASSERT_TRUE(RunUntil(io, [&] { return sa.valid(); }));
+
+  // Stream 1: 40 fragments of 1000 bytes (the last one held back); stream 2:
+  // one whole message in between.
+  const auto big = Bytes(40000, 9);
+  const auto small = Bytes(300, 7);
+  auto fragment = [&](uint32_t i) {
+    send(peer_tag, [&](pr::PacketWriter& pw) {
+      const uint8_t flags = uint8_t((i == 0 ? pr::kFlagBeginning : 0) | (i == 39 ? pr::kFlagEnding : 0));
+      pw.Add(pr::DataChunk{flags, pr::Tsn(kTsn + i), pr::StreamId(1), pr::Ssn(0), pr::Ppid(11),
+                           pr::ByteView(big.data() + i * 1000, 1000)});
+    });
+  };
+  std::vector<message> got;
+  std::function<void()> receive_next = [&] {
+    sa.async_receive([&](std::error_code ec, message m) {
+      if (ec) return;
+      got.push_back(std::move(m));
+      receive_next();
+    });
+  };
+  receive_next();
+  for (uint32_t i = 0; i < 39; ++i) fragment(i);
+  RunUntil(io, [] { return false; }, std::chrono::milliseconds(100));
+  EXPECT_TRUE(got.empty()) << "a piece was handed out as a message";
+  send(peer_tag, [&](pr::PacketWriter& pw) {
+    pw.Add(pr::DataChunk{uint8_t(pr::kFlagBeginning | pr::kFlagEnding), pr::Tsn(kTsn + 40), pr::StreamId(2),
+                         pr::Ssn(0), pr::Ppid(22), small});
+  });
+  ASSERT_TRUE(RunUntil(io, [&] { return got.size() == 1; }, std::chrono::seconds(3)));
+  EXPECT_EQ(got[0].stream, 2);
+  EXPECT_EQ(got[0].data, small);
+  fragment(39);
+  ASSERT_TRUE(RunUntil(io, [&] { return got.size() == 2; }, std::chrono::seconds(3)));
+  EXPECT_EQ(got[1].stream, 1);
+  EXPECT_EQ(got[1].ppid, 11u);
+  EXPECT_EQ(got[1].data, big);
 }
 
 TEST(RuntimeApi, AMessageLargerThanMaxMessageSizeAbortsTheAssociation) {
