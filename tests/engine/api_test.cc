@@ -172,9 +172,9 @@ struct Feeder {
   AssocId id = kNoAssoc;
   size_t size = 1000;
   int total = 0;
+  std::function<TimePoint()> now;
   int next = 0;
   int would_block = 0;
-  std::function<TimePoint()> now;
   void Feed() {
     while (next < total) {
       const SendStatus s = ep->Send(now(), id, 0, uint32_t(next), Bytes(size, uint8_t(next)));
@@ -197,8 +197,7 @@ TEST_F(Api, ManualReceiveCreditKeepsTheSenderBlockedUntilTheUserConsumes) {
   Pair({.association = ao}, ez);
   const AssocId id = Connect();
   const AssocId zid = ZAssoc();
-  Feeder f{a->ep.get(), id, 1000, 1000};
-  f.now = [this] { return net.now(); };
+  Feeder f{.ep = a->ep.get(), .id = id, .size = 1000, .total = 1000, .now = [this] { return net.now(); }};
   bool consume = false;
   size_t delivered = 0, consumed = 0;
   hook = [&](int node, Event& e) {
@@ -263,8 +262,7 @@ TEST_F(Api, SendSpaceFollowsWouldBlockAtTheLowWaterMark) {
   net.RunFor(Seconds(2));
   EXPECT_EQ(a->Count(EventType::kSendSpace), 0);
 
-  Feeder f{a->ep.get(), id, 1000, 400};
-  f.now = [this] { return net.now(); };
+  Feeder f{.ep = a->ep.get(), .id = id, .size = 1000, .total = 400, .now = [this] { return net.now(); }};
   int events = 0;
   hook = [&](int node, Event& e) {
     if (node != a->node || e.type != EventType::kSendSpace) return;
