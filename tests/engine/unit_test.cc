@@ -203,6 +203,39 @@ TEST(RetransmissionQueue, SackBeyondSentIsInvalidAndOldSackIgnored) {
   EXPECT_TRUE(q.HandleSack(Sack(0, {}, st), TimePoint{}, false, &exit).ignored);
 }
 
+// Found by the usrsctp interop loss tests (docs/interop.md): the SACK for
+// four chunks was lost, T3 expired after 100 ms and retransmitted the first;
+// the SACK that answered it also acked the other three, sent once, and their
+// 100 ms "RTT" (on a 0.1 ms path) pushed SRTT towards RTO.Max.
+TEST(RetransmissionQueue, NoRttSampleFromASackThatAcksARetransmission) {
+  RetransmissionQueue q;
+  q.Reset(Tsn(1));
+  const TimePoint t0{};
+  for (int i = 0; i < 4; ++i) q.Add(Frag(100), t0);
+  q.MarkAllForRetransmit();                       // T3 expiry at t0 + 100 ms
+  q.MarkSent(*q.NextRetransmit(), t0 + Millis(100));
+  std::vector<uint8_t> st;
+  UnwrappedTsn exit = 0;
+  auto r = q.HandleSack(Sack(4, {}, st), t0 + Millis(100) + Micros(100), false, &exit);
+  EXPECT_TRUE(r.cum_advanced);
+  EXPECT_EQ(r.bytes_acked, 400u);
+  EXPECT_FALSE(r.rtt.has_value());
+  // The same through gap blocks: after another T3 expiry TSN 5 is
+  // retransmitted, and the next SACK gap-acks it with 6 and 7 (sent once).
+  for (int i = 0; i < 3; ++i) q.Add(Frag(100), t0 + Millis(200));
+  q.MarkAllForRetransmit();
+  q.MarkSent(*q.NextRetransmit(), t0 + Millis(300));
+  r = q.HandleSack(Sack(4, {{1, 3}}, st), t0 + Millis(300) + Micros(100), false, &exit);
+  EXPECT_EQ(r.bytes_acked, 300u);
+  EXPECT_FALSE(r.rtt.has_value());
+  // A SACK of chunks sent once gives its sample.
+  q.Add(Frag(100), t0 + Millis(400));
+  r = q.HandleSack(Sack(8, {}, st), t0 + Millis(400) + Micros(100), false, &exit);
+  ASSERT_TRUE(r.rtt.has_value());
+  EXPECT_EQ(*r.rtt, Micros(100));
+  EXPECT_TRUE(q.Consistent());
+}
+
 TEST(RetransmissionQueue, T3MarksEverythingOutOfFlight) {
   RetransmissionQueue q;
   q.Reset(Tsn(1));

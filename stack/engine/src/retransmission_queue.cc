@@ -59,6 +59,13 @@ SackResult RetransmissionQueue::HandleSack(const proto::SackChunk& sack, TimePoi
     r.valid = false;   // acknowledges a TSN never sent
     return r;
   }
+  // Karn's rule (6.3.1 C5), applied to the whole SACK: when it newly
+  // acknowledges a chunk that was retransmitted or is marked for it (a T3
+  // expiry marks all), the SACK may answer a retransmission, and a sample
+  // from any chunk it covers could include the retransmission timeout (a
+  // lost SACK followed by a T3 expiry made samples of seconds on a 0.1 ms
+  // path). Such a SACK gives no RTT sample.
+  bool ambiguous = false;
   // Cumulative part.
   UnwrappedTsn highest_newly_acked = cum_ack_;
   while (!chunks_.empty() && chunks_.front().tsn <= cum) {
@@ -66,7 +73,8 @@ SackResult RetransmissionQueue::HandleSack(const proto::SackChunk& sack, TimePoi
     if (!c.acked) {
       r.bytes_acked += c.fragment.length;
       highest_newly_acked = c.tsn;
-      if (c.transmissions == 1 && !r.rtt) r.rtt = now - c.sent_at;   // Karn's rule
+      if (c.transmissions > 1 || c.needs_retransmit) ambiguous = true;
+      if (c.transmissions == 1 && !r.rtt) r.rtt = now - c.sent_at;
     }
     RemoveFromFlight(c);
     if (c.needs_retransmit) --retransmit_count_;
@@ -87,6 +95,7 @@ SackResult RetransmissionQueue::HandleSack(const proto::SackChunk& sack, TimePoi
     if (covered && !c.acked) {
       c.acked = true;
       r.bytes_acked += c.fragment.length;
+      if (c.transmissions > 1 || c.needs_retransmit) ambiguous = true;
       highest_newly_acked = std::max(highest_newly_acked, c.tsn);
       RemoveFromFlight(c);
       if (c.needs_retransmit) {
@@ -114,6 +123,7 @@ SackResult RetransmissionQueue::HandleSack(const proto::SackChunk& sack, TimePoi
       r.fast_retransmit = true;
     }
   }
+  if (ambiguous) r.rtt.reset();
   return r;
 }
 

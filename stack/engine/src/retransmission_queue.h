@@ -34,7 +34,7 @@ struct SackResult {
   bool cum_advanced = false;
   uint32_t bytes_acked = 0;        // newly acked (cumulative + gap)
   uint32_t flight_before = 0;
-  std::optional<Duration> rtt;     // from a chunk sent once (Karn)
+  std::optional<Duration> rtt;     // from a chunk sent once, none if the SACK also acks a retransmitted one (Karn)
   bool fast_retransmit = false;    // new chunks marked for fast retransmit
 };
 
