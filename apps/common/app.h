@@ -1,11 +1,13 @@
 // What every app shares: the common options (--transport, --proto,
-// --udp-port, --bind, --port, --pcap, -v, --once) and the run scaffolding
+// --udp-port, --bind, --port, --pcap, -v, --once), the association options
+// (--rto-min/--rto-max/--rto-initial, --max-retrans) and the run scaffolding
 // (pcap capture, the endpoint, dropping capabilities, Ctrl-C, the client's
 // deadline, io.run()).
 #pragma once
 
 #include <boost/asio.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -80,6 +82,29 @@ bool ParseCommonOption(const std::string& o, Value&& value, Number&& number, Fai
   return true;
 }
 
+// The association tuning options of the apps that run associations
+// (sctp-echo, sctp-perf), used as ParseCommonOption is. Usage text below.
+template <typename Value, typename Number, typename Fail>
+bool ParseAssociationOption(const std::string& o, Value&& value, Number&& number, Fail&& fail, CommonArgs& c) {
+  auto& a = c.ep.association;
+  if (o == "--rto-min" || o == "--rto-max" || o == "--rto-initial") {
+    const auto ms = rawsctp::engine::Millis(int64_t(number(o, value(), 3600000)));
+    if (ms.count() <= 0) fail(o + " must be at least 1 ms");
+    (o == "--rto-min" ? a.rto_min : o == "--rto-max" ? a.rto_max : a.rto_initial) = ms;
+  } else if (o == "--max-retrans") {
+    a.association_max_retrans = int(number(o, value(), 65535));
+    a.path_max_retrans = std::min(a.path_max_retrans, a.association_max_retrans);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+inline constexpr const char* kAssociationOptionsUsage =
+    "  --rto-min MS  --rto-max MS  --rto-initial MS\n"
+    "                       RTO bounds in milliseconds (RFC 9260: 1000, 60000, 1000)\n"
+    "  --max-retrans N      Association.Max.Retrans (default 10; Path.Max.Retrans follows it down)\n";
+
 // Opens the endpoint (with --pcap capture), runs `start` on it, and drives
 // the io_context until `finish` is called. A server exits 0 on Ctrl-C
 // unless --once; a client fails after `timeout_s` (none if 0). Returns the
@@ -87,6 +112,11 @@ bool ParseCommonOption(const std::string& o, Value&& value, Number&& number, Fai
 inline int RunApp(const char* prog, CommonArgs& c, bool server, double timeout_s,
                   std::function<void(int)>& finish,
                   const std::function<void(asio::io_context&, rawsctp::endpoint&)>& start) {
+  const auto& ao = c.ep.association;
+  if (ao.rto_min > ao.rto_max || ao.rto_initial > ao.rto_max) {
+    std::fprintf(stderr, "%s: --rto-min and --rto-initial must not exceed --rto-max\n", prog);
+    return 2;
+  }
   if (server) {
     c.ep.port = c.port;
   } else {

@@ -1,9 +1,10 @@
 // sctp-echo: an SCTP echo server and a client that verifies every echo.
 //
-//   sctp-echo server [--port 5001] [--once]
+//   sctp-echo server [--port 5001] [--once] [--abort-after N] [--shutdown-after N]
 //   sctp-echo client HOST [--port 5001] [--count N] [--size BYTES|MIN-MAX]
-//                         [--streams K] [--unordered] [--timeout S]
+//                         [--streams K] [--unordered] [--timeout S] [--abort-after N]
 //   common: --transport raw|udp  --proto N  --udp-port N  --bind ADDR  --pcap FILE  -v  --help
+//           --rto-min MS  --rto-max MS  --rto-initial MS  --max-retrans N
 //
 // The server returns each message on the stream it came on, with its PPID
 // and unordered flag, so any SCTP implementation can be its client. The
@@ -40,9 +41,9 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 const char* kUsage = R"(usage:
-  sctp-echo server [--port 5001] [--once]
+  sctp-echo server [--port 5001] [--once] [--abort-after N] [--shutdown-after N]
   sctp-echo client HOST [--port 5001] [--count N] [--size BYTES|MIN-MAX]
-                        [--streams K] [--unordered] [--timeout SECONDS]
+                        [--streams K] [--unordered] [--timeout SECONDS] [--abort-after N]
 common options:
   --transport raw|udp  raw IP (default; needs CAP_NET_RAW) or UDP encapsulation (RFC 6951)
   --proto N            IP protocol number for raw IP (default 132; 253/254 for experiments)
@@ -54,13 +55,18 @@ common options:
   -v                   print what happens
   --help               this text
 server:
-  --once               exit after the first association ends (0 if it ended gracefully)
+  --once               exit after the first association ends (0 if it ended gracefully
+                       or by --abort-after)
+  --abort-after N      abort each association after echoing N messages
+  --shutdown-after N   shut each association down after echoing N messages
 client:
   --count N            messages to send (default 10)
   --size BYTES|MIN-MAX message size, or a range of mixed sizes (default 1000)
   --streams K          streams used round robin, one message in flight on each (default 1)
   --unordered          send unordered messages
   --timeout SECONDS    give up after this long (default 60)
+  --abort-after N      abort after N echoes came back (exit 0 if they were intact)
+association options:
 )";
 
 struct Args : rawsctp::apps::CommonArgs {
@@ -70,11 +76,13 @@ struct Args : rawsctp::apps::CommonArgs {
   size_t size_min = 1000, size_max = 1000;
   uint16_t streams = 1;
   double timeout = 60;
+  uint64_t abort_after = 0, shutdown_after = 0;
 };
 
 [[noreturn]] void Usage(const std::string& why) {
   if (!why.empty()) std::fprintf(stderr, "sctp-echo: %s\n", why.c_str());
   std::fputs(kUsage, why.empty() ? stdout : stderr);
+  std::fputs(rawsctp::apps::kAssociationOptionsUsage, why.empty() ? stdout : stderr);
   std::exit(why.empty() ? 0 : 2);
 }
 
@@ -100,6 +108,10 @@ Args Parse(int argc, char** argv) {
                  o, value, [](const std::string& opt, const std::string& v, uint64_t max) { return Number(opt, v, max); },
                  Usage, a)) {
     }
+    else if (rawsctp::apps::ParseAssociationOption(
+                 o, value, [](const std::string& opt, const std::string& v, uint64_t max) { return Number(opt, v, max); },
+                 Usage, a)) {
+    }
     else if (o == "--count") a.count = Number(o, value(), 1ull << 40);
     else if (o == "--size") {
       const std::string v = value();
@@ -113,6 +125,8 @@ Args Parse(int argc, char** argv) {
       if (a.size_min == 0 || a.size_min > a.size_max) Usage("--size must be at least 1 (MIN <= MAX)");
     } else if (o == "--streams") a.streams = uint16_t(Number(o, value(), 65535));
     else if (o == "--unordered") a.unordered = true;
+    else if (o == "--abort-after") a.abort_after = Number(o, value(), 1ull << 40);
+    else if (o == "--shutdown-after") a.shutdown_after = Number(o, value(), 1ull << 40);
     else if (o == "--timeout") a.timeout = double(Number(o, value(), 1u << 30));
     else if (!o.empty() && o[0] == '-') Usage("unknown option " + o);
     else pos.push_back(o);
@@ -124,6 +138,7 @@ Args Parse(int argc, char** argv) {
   } else if (a.mode == "client") {
     if (pos.size() != 2) Usage("client needs one HOST");
     a.host = pos[1];
+    if (a.shutdown_after) Usage("--shutdown-after is a server option");
   } else {
     Usage("unknown mode '" + a.mode + "'");
   }
@@ -156,10 +171,11 @@ void PrintStats(const char* who, const rawsctp::association& a) {
 // left) and stops the io_context.
 std::function<void(int)> g_finish;
 
-asio::awaitable<void> Serve(rawsctp::association a, bool verbose, bool once) {
+asio::awaitable<void> Serve(rawsctp::association a, const Args& args) {
   const std::string peer = a.remote_endpoint().ToString();
   uint64_t n = 0, bytes = 0;
   std::error_code ec;
+  bool aborted = false;  // by us, as --abort-after asked
   for (;;) {
     auto [rec, m] = co_await a.async_receive(use_awaitable);
     if (rec) {
@@ -174,13 +190,32 @@ asio::awaitable<void> Serve(rawsctp::association a, bool verbose, bool once) {
       ec = sec;
       break;
     }
+    if (args.abort_after && n == args.abort_after) {
+      std::fprintf(stderr, "sctp-echo: %s: sending ABORT after %llu messages as asked\n", peer.c_str(),
+                   (unsigned long long)n);
+      a.abort("sctp-echo --abort-after");
+      aborted = true;
+      break;
+    }
+    if (args.shutdown_after && n == args.shutdown_after) {
+      std::fprintf(stderr, "sctp-echo: %s: starting a graceful shutdown after %llu messages as asked\n",
+                   peer.c_str(), (unsigned long long)n);
+      ec = co_await a.async_shutdown(use_awaitable);
+      if (!ec) ec = rawsctp::errc::shut_down;
+      break;
+    }
   }
   const bool graceful = ec == rawsctp::errc::shut_down;
-  std::fprintf(stderr, "sctp-echo: %s: echoed %llu messages (%llu bytes); %s%s%s\n", peer.c_str(),
-               (unsigned long long)n, (unsigned long long)bytes, ec.message().c_str(),
-               a.close_detail().empty() || graceful ? "" : ": ", graceful ? "" : a.close_detail().c_str());
-  if (verbose) PrintStats("sctp-echo", a);
-  if (once) g_finish(graceful ? 0 : 1);
+  if (aborted) {
+    std::fprintf(stderr, "sctp-echo: %s: echoed %llu messages (%llu bytes); aborted by us as asked\n", peer.c_str(),
+                 (unsigned long long)n, (unsigned long long)bytes);
+  } else {
+    std::fprintf(stderr, "sctp-echo: %s: echoed %llu messages (%llu bytes); %s%s%s\n", peer.c_str(),
+                 (unsigned long long)n, (unsigned long long)bytes, ec.message().c_str(),
+                 a.close_detail().empty() || graceful ? "" : ": ", graceful ? "" : a.close_detail().c_str());
+  }
+  if (args.verbose) PrintStats("sctp-echo", a);
+  if (args.once) g_finish(graceful || aborted ? 0 : 1);
 }
 
 asio::awaitable<void> AcceptLoop(rawsctp::endpoint& ep, const Args& args) {
@@ -188,7 +223,7 @@ asio::awaitable<void> AcceptLoop(rawsctp::endpoint& ep, const Args& args) {
     auto [ec, a] = co_await ep.async_accept(use_awaitable);
     if (ec) co_return;
     if (args.verbose) std::fprintf(stderr, "sctp-echo: association from %s\n", a.remote_endpoint().ToString().c_str());
-    asio::co_spawn(ep.get_executor(), Serve(a, args.verbose, args.once), asio::detached);
+    asio::co_spawn(ep.get_executor(), Serve(a, args), asio::detached);
     if (args.once) co_return;
   }
 }
@@ -241,6 +276,7 @@ asio::awaitable<void> Client(rawsctp::endpoint& ep, const Args& args) {
   }
   std::map<uint32_t, Outstanding> out;
   uint64_t next = 0, good = 0, bad = 0, bytes = 0;
+  bool aborted = false;  // by us, as --abort-after asked
   std::vector<double> rtts;
   rtts.reserve(args.count);
   std::error_code ec;
@@ -278,18 +314,26 @@ asio::awaitable<void> Client(rawsctp::endpoint& ep, const Args& args) {
     }
     const uint16_t stream = it->second.stream;
     out.erase(it);
+    if (args.abort_after && good + bad == args.abort_after) {
+      std::fprintf(stderr, "sctp-echo: sending ABORT after %llu echoes as asked\n", (unsigned long long)(good + bad));
+      a.abort("sctp-echo --abort-after");
+      aborted = true;
+      break;
+    }
     if (next < args.count) ec = co_await send_next(stream);
   }
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::error_code sec;
   if (ec) {
     std::fprintf(stderr, "sctp-echo: association failed after %llu echoes: %s%s%s\n", (unsigned long long)good,
                  ec.message().c_str(), a.close_detail().empty() ? "" : ": ", a.close_detail().c_str());
-  } else {
-    const std::error_code sec = co_await a.async_shutdown(use_awaitable);
+  } else if (!aborted) {
+    sec = co_await a.async_shutdown(use_awaitable);
     if (sec) std::fprintf(stderr, "sctp-echo: shutdown: %s\n", sec.message().c_str());
   }
+  const uint64_t want = aborted ? args.abort_after : args.count;
   std::printf("sctp-echo: %llu/%llu messages echoed intact, %llu bad, %llu bytes each way in %.3f s\n",
-              (unsigned long long)good, (unsigned long long)args.count, (unsigned long long)bad,
+              (unsigned long long)good, (unsigned long long)want, (unsigned long long)bad,
               (unsigned long long)bytes, secs);
   if (!rtts.empty()) {
     std::sort(rtts.begin(), rtts.end());
@@ -301,7 +345,7 @@ asio::awaitable<void> Client(rawsctp::endpoint& ep, const Args& args) {
   }
   std::fflush(stdout);
   if (args.verbose) PrintStats("sctp-echo", a);
-  g_finish((!ec && bad == 0 && good == args.count) ? 0 : 1);
+  g_finish((!ec && !sec && bad == 0 && good == want) ? 0 : 1);
 }
 
 }  // namespace

@@ -2,8 +2,9 @@
 //
 //   sctp-perf server [--port 5003] [--once]
 //   sctp-perf client HOST --mode bulk|pingpong|connect [--bytes N | --time S | --count N]
-//                    [--size S] [--streams K] [--unordered] [--json] [--port 5003]
+//                    [--size S] [--streams K] [--unordered | --mixed] [--json] [--port 5003]
 //   common: --transport raw|udp  --proto N  --udp-port N  --bind ADDR  --pcap FILE  -v  --help
+//           --rto-min MS  --rto-max MS  --rto-initial MS  --max-retrans N
 //
 // The server needs no control protocol, so any SCTP implementation can be
 // measured against it: per association it echoes every message whose PPID is
@@ -55,7 +56,7 @@ constexpr uint32_t kBulkPpid = 0x42554c4b;  // 'BULK': sunk (any other PPID is s
 const char* kUsage = R"(usage:
   sctp-perf server [--port 5003] [--once]
   sctp-perf client HOST --mode bulk|pingpong|connect [--bytes N | --time S | --count N]
-                   [--size S] [--streams K] [--unordered] [--json] [--port 5003]
+                   [--size S] [--streams K] [--unordered | --mixed] [--json] [--port 5003]
 common options:
   --transport raw|udp  raw IP (default; needs CAP_NET_RAW) or UDP encapsulation (RFC 6951)
   --proto N            IP protocol number for raw IP (default 132; 253/254 for experiments)
@@ -76,13 +77,15 @@ client:
   --size S             message size (default 65536 for bulk, 64 for pingpong)
   --streams K          bulk: streams used round robin; pingpong: messages in flight (default 1)
   --unordered          send unordered messages
+  --mixed              bulk: unordered on the odd streams, ordered on the even ones
   --json               print one JSON object with the results at the end
   --timeout S          give up after this long (default: 60 + --time)
+association options:
 )";
 
 struct Args : rawsctp::apps::CommonArgs {
   std::string role, host, mode = "bulk";
-  bool unordered = false, json = false;
+  bool unordered = false, mixed = false, json = false;
   uint64_t bytes = 0, count = 0;
   double time = 0, timeout = 0;
   size_t size = 0;
@@ -92,6 +95,7 @@ struct Args : rawsctp::apps::CommonArgs {
 [[noreturn]] void Usage(const std::string& why) {
   if (!why.empty()) std::fprintf(stderr, "sctp-perf: %s\n", why.c_str());
   std::fputs(kUsage, why.empty() ? stdout : stderr);
+  std::fputs(rawsctp::apps::kAssociationOptionsUsage, why.empty() ? stdout : stderr);
   std::exit(why.empty() ? 0 : 2);
 }
 
@@ -116,6 +120,10 @@ Args Parse(int argc, char** argv) {
                  o, value, [](const std::string& opt, const std::string& v, uint64_t max) { return Number(opt, v, max); },
                  Usage, a)) {
     }
+    else if (rawsctp::apps::ParseAssociationOption(
+                 o, value, [](const std::string& opt, const std::string& v, uint64_t max) { return Number(opt, v, max); },
+                 Usage, a)) {
+    }
     else if (o == "--mode") {
       a.mode = value();
       if (a.mode != "bulk" && a.mode != "pingpong" && a.mode != "connect") Usage("--mode is bulk, pingpong or connect");
@@ -125,6 +133,7 @@ Args Parse(int argc, char** argv) {
     else if (o == "--size") a.size = Number(o, value(), 1 << 24, true);
     else if (o == "--streams") a.streams = uint16_t(Number(o, value(), 65535));
     else if (o == "--unordered") a.unordered = true;
+    else if (o == "--mixed") a.mixed = true;
     else if (o == "--json") a.json = true;
     else if (o == "--timeout") a.timeout = double(Number(o, value(), 1u << 24));
     else if (!o.empty() && o[0] == '-') Usage("unknown option " + o);
@@ -143,6 +152,7 @@ Args Parse(int argc, char** argv) {
   if (a.streams == 0) Usage("--streams must be at least 1");
   if (a.size == 0) a.size = a.mode == "bulk" ? 65536 : 64;
   if (a.bytes && a.time > 0) Usage("give --bytes or --time, not both");
+  if (a.unordered && a.mixed) Usage("give --unordered or --mixed, not both");
   if (a.mode == "bulk" && !a.bytes && a.time <= 0) a.bytes = 100000000;
   if (a.mode != "bulk" && !a.count && a.time <= 0) a.time = 5;
   if (a.timeout <= 0) a.timeout = 60 + a.time;
@@ -399,9 +409,10 @@ asio::awaitable<void> Bulk(rawsctp::endpoint& ep, const Args& args, Result& r) {
       break;
     }
     const uint8_t* p = pattern.data() + (seq * 4099) % kPatternSize;
-    ec = co_await a.async_send(stream, kBulkPpid, asio::buffer(p, n), args.unordered, use_awaitable);
+    const bool unordered = args.unordered || (args.mixed && (stream & 1));
+    ec = co_await a.async_send(stream, kBulkPpid, asio::buffer(p, n), unordered, use_awaitable);
     if (ec) break;
-    sum.Add(stream, args.unordered, p, n);
+    sum.Add(stream, unordered, p, n);
     taken += n;
     ++r.messages;
     stream = uint16_t((stream + 1) % streams);
