@@ -88,10 +88,15 @@ int main(int argc, char** argv) {
   }
   if (serve == !host.empty()) Usage("give HOST, or --serve");
   if (c.port) Usage("--port does not apply: this protocol has no ports");
+  if (c.once) Usage("--once does not apply: --serve --count N exits after N answers");
+  if (count_given && count == 0) Usage("--count must be at least 1");
+  if (c.ep.bind.size() > 1) Usage("give at most one --bind");
   const proto::IpAddress peer = engine::ParseIpAddress(host);
   if (!serve && !peer.family) Usage("HOST must be an IPv4 or IPv6 address");
   const proto::IpAddress bind = c.ep.bind.empty() ? proto::IpAddress{} : engine::ParseIpAddress(c.ep.bind[0]);
-  if (!c.ep.bind.empty() && !bind.family) Usage("bad --bind address");
+  if (!c.ep.bind.empty() && !bind.family) Usage("bad --bind address '" + c.ep.bind[0] + "' (want an IPv4 or IPv6 address)");
+  if (!serve && bind.family && bind.family != peer.family)
+    Usage("--bind " + c.ep.bind[0] + " and HOST " + host + " are not of the same address family");
   const uint8_t family = serve ? (bind.family ? bind.family : 4) : peer.family;
   const bool udp = c.ep.transport == transport_kind::udp;
 

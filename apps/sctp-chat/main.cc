@@ -172,6 +172,7 @@ Args Parse(int argc, char** argv) {
     else pos.push_back(o);
   }
   if (pos.empty()) Usage("say server or client");
+  if (a.once) Usage("--once does not apply: the server runs until Ctrl-C, a client until the end of its input");
   a.mode = pos[0];
   if (a.mode == "server") {
     if (pos.size() != 1) Usage("server takes no HOST");

@@ -9,6 +9,9 @@
 #include <pcap/pcap.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -39,9 +42,10 @@ void Usage(FILE* f) {
       "       sctp-decode [options] --hex HEX\n"
       "\n"
       "Prints each SCTP packet on one line in packetdrill notation and verifies\n"
-      "its CRC32c. Reads pcap files with the link types Ethernet, raw IP and\n"
-      "Linux cooked (v1, v2); IPv4 and IPv6; SCTP on IP protocol 132, 253 or\n"
-      "254, and SCTP over UDP port 9899 (RFC 6951).\n"
+      "its CRC32c. Reads pcap files (\"-\" is standard input) with the link types\n"
+      "Ethernet (with VLAN tags), raw IP, Linux cooked (v1, v2) and BSD loopback;\n"
+      "IPv4 and IPv6; SCTP on IP protocol 132, 253 or 254, and SCTP over UDP\n"
+      "port 9899 (RFC 6951).\n"
       "\n"
       "  --hex HEX       decode one SCTP packet (from the common header); spaces,\n"
       "                  colons and a 0x prefix are ignored\n"
@@ -163,7 +167,9 @@ int DecodePcap(const char* path, const ToStringOptions& opts, Stats& st) {
   char err[PCAP_ERRBUF_SIZE] = {};
   pcap_t* pc = pcap_open_offline(path, err);
   if (!pc) {
-    std::fprintf(stderr, "sctp-decode: %s: %s\n", path, err);
+    // libpcap names the file itself when it cannot open it.
+    const bool named = std::strncmp(err, path, std::strlen(path)) == 0;
+    std::fprintf(stderr, "sctp-decode: %s%s%s\n", named ? "" : path, named ? "" : ": ", err);
     return 2;
   }
   const int linktype = pcap_datalink(pc);
@@ -241,13 +247,17 @@ int main(int argc, char** argv) {
         std::fputs("sctp-decode: --max-bytes needs a value\n", stderr);
         return 2;
       }
+      // Digits only: strtoul would take "" as 0 and "-1" as ULONG_MAX.
+      const std::string v = argv[++i];
+      errno = 0;
       char* end = nullptr;
-      opts.max_bytes = std::strtoul(argv[++i], &end, 10);
-      if (!end || *end) {
-        std::fprintf(stderr, "sctp-decode: bad --max-bytes value '%s'\n", argv[i]);
+      const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || !std::isdigit(static_cast<unsigned char>(v[0])) || *end || errno == ERANGE) {
+        std::fprintf(stderr, "sctp-decode: bad --max-bytes value '%s' (a number of bytes)\n", v.c_str());
         return 2;
       }
-    } else if (!a.empty() && a[0] == '-') {
+      opts.max_bytes = n > SIZE_MAX ? SIZE_MAX : size_t(n);
+    } else if (a.size() > 1 && a[0] == '-') {  // "-" alone is standard input
       std::fprintf(stderr, "sctp-decode: unknown option '%s'\n", a.c_str());
       Usage(stderr);
       return 2;

@@ -1,5 +1,7 @@
 // sctp-drill: runs packetdrill SCTP scripts against the rawsctp engine in
 // virtual time. See docs/conformance.md.
+#include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -77,10 +79,14 @@ int main(int argc, char** argv) {
       }
     } else if (a == "--seed" || a == "--seeds") {
       const std::string v = value(a.c_str());
+      // Digits only (strtoull would take "-1" as 2^64-1), and below 2^63 so
+      // the seed loop cannot wrap around.
+      errno = 0;
       char* end = nullptr;
       const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-      if (*end || n == 0) {
-        std::fprintf(stderr, "sctp-drill: %s needs a positive number\n", a.c_str());
+      if (v.empty() || !std::isdigit(static_cast<unsigned char>(v[0])) || *end || errno || n == 0 ||
+          n > (1ull << 63)) {
+        std::fprintf(stderr, "sctp-drill: %s needs a positive number, not '%s'\n", a.c_str(), v.c_str());
         return 2;
       }
       if (a == "--seed") base.seed = n;
@@ -119,15 +125,23 @@ int main(int argc, char** argv) {
   int pass = 0, fail = 0, xfail = 0, internal = 0;
   const auto wall0 = std::chrono::steady_clock::now();
   for (const std::string& path : scripts) {
-    std::ifstream in(path);
-    if (!in) {
-      std::printf("ERROR %s: cannot read\n", path.c_str());
+    errno = 0;
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    if (in) ss << in.rdbuf();
+    // A directory opens but cannot be read; an empty file reads nothing
+    // either (failbit on ss) but without an error.
+    if (!in || (!ss && errno != 0)) {
+      std::printf("ERROR %s: cannot read%s%s\n", path.c_str(), errno ? ": " : "", errno ? std::strerror(errno) : "");
       ++internal;
       continue;
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
     const std::string text = ss.str();
+    if (text.find('\0') != std::string::npos) {
+      std::printf("ERROR %s: not a packetdrill script (a binary file)\n", path.c_str());
+      ++internal;
+      continue;
+    }
     std::string exfail;
     {
       std::string ex = path;
@@ -144,7 +158,7 @@ int main(int argc, char** argv) {
     RunResult result;
     uint64_t failed_seed = 0;
     const uint64_t first = seeds ? 1 : base.seed, last = seeds ? seeds : base.seed;
-    for (uint64_t seed = first; seed <= last; ++seed) {
+    for (uint64_t seed = first; seed <= last && seed != 0; ++seed) {
       RunOptions o = base;
       o.seed = seed;
       result = RunScript(text, o);

@@ -16,7 +16,9 @@
 //   - new data is never sent with the flight size above cwnd + 1 MTU;
 //   - each association completes or fails within a bound;
 //   - the engine's own consistency checks hold after every entry point.
-// Exit status 1 on any violation, printing the seed.
+// Exit status 1 on any violation, printing the seed; 2 on a usage error.
+#include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -320,18 +322,39 @@ Result RunSeed(uint64_t seed, bool trace) {
   return res;
 }
 
+// The most seeds one range may hold (about three hours at 10 ms a seed):
+// more is a typo, and the seeds are listed in memory.
+constexpr uint64_t kMaxRange = 1000000;
+
+// "N" or "N-M" with N <= M, decimal digits only (strtoull alone would take
+// "-1" as 2^64-1 and wrap the seed loop).
 bool ParseRange(const char* s, uint64_t& a, uint64_t& b) {
-  char* end = nullptr;
-  a = std::strtoull(s, &end, 10);
-  if (end == s) return false;
-  if (*end == '\0') {
-    b = a;
-    return true;
+  auto number = [](const char*& p, uint64_t& n) {
+    if (!std::isdigit(static_cast<unsigned char>(*p))) return false;
+    errno = 0;
+    char* end = nullptr;
+    n = std::strtoull(p, &end, 10);
+    p = end;
+    return errno == 0;
+  };
+  const char* p = s;
+  if (!number(p, a)) return false;
+  b = a;
+  if (*p == '-') {
+    ++p;
+    if (!number(p, b)) return false;
   }
-  if (*end != '-') return false;
-  const char* t = end + 1;
-  b = std::strtoull(t, &end, 10);
-  return end != t && *end == '\0' && b >= a;
+  return *p == '\0' && b >= a && b - a < kMaxRange;
+}
+
+void Usage(FILE* out) {
+  std::fprintf(out,
+               "usage: sctp-sim [--seeds N-M | --seed N | --seed-list A,B,C] [--trace]\n"
+               "  --seeds N-M, --seed N   a range of seeds, or one (default 1-100; at most %llu in a range)\n"
+               "  --seed-list A,B-C,...   the given seeds and ranges\n"
+               "  --trace                 print every packet in packetdrill notation\n"
+               "Exit status: 0 if every seed passed, 1 on any violation, 2 on a usage error.\n",
+               (unsigned long long)kMaxRange);
 }
 
 }  // namespace
@@ -342,29 +365,49 @@ int main(int argc, char** argv) {
   bool trace = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if ((a == "--seeds" || a == "--seed") && i + 1 < argc) {
+    if (a == "--help" || a == "-h") {
+      Usage(stdout);
+      return 0;
+    } else if ((a == "--seeds" || a == "--seed" || a == "--seed-list") && i + 1 >= argc) {
+      std::fprintf(stderr, "sctp-sim: %s needs a value\n", a.c_str());
+      return 2;
+    } else if (a == "--seeds" || a == "--seed") {
       if (!ParseRange(argv[++i], first, last)) {
-        std::fprintf(stderr, "sctp-sim: bad seed range '%s' (want N or N-M)\n", argv[i]);
+        std::fprintf(stderr, "sctp-sim: bad seed range '%s' (want N or N-M, N <= M, at most %llu seeds)\n", argv[i],
+                     (unsigned long long)kMaxRange);
         return 2;
       }
-    } else if (a == "--seed-list" && i + 1 < argc) {
-      for (char* tok = std::strtok(argv[++i], ","); tok; tok = std::strtok(nullptr, ",")) {
+    } else if (a == "--seed-list") {
+      const std::string arg = argv[++i];
+      for (char* tok = std::strtok(argv[i], ","); tok; tok = std::strtok(nullptr, ",")) {
         uint64_t x, y;
-        if (!ParseRange(tok, x, y)) {
-          std::fprintf(stderr, "sctp-sim: bad seed '%s'\n", tok);
+        if (!ParseRange(tok, x, y) || list.size() + (y - x) >= kMaxRange) {
+          std::fprintf(stderr, "sctp-sim: bad seed '%s' in --seed-list (want N or N-M, at most %llu seeds)\n", tok,
+                       (unsigned long long)kMaxRange);
           return 2;
         }
-        for (uint64_t k = x; k <= y; ++k) list.push_back(k);
+        for (uint64_t k = x;; ++k) {
+          list.push_back(k);
+          if (k == y) break;  // not k <= y: y may be 2^64-1
+        }
+      }
+      if (list.empty()) {
+        std::fprintf(stderr, "sctp-sim: --seed-list '%s' has no seeds\n", arg.c_str());
+        return 2;
       }
     } else if (a == "--trace") {
       trace = true;
     } else {
-      std::fprintf(stderr, "usage: sctp-sim --seeds N-M | --seed N [--trace] | --seed-list A,B,C\n");
-      return a == "--help" || a == "-h" ? 0 : 2;
+      std::fprintf(stderr, "sctp-sim: unknown argument '%s'\n", a.c_str());
+      Usage(stderr);
+      return 2;
     }
   }
   if (list.empty()) {
-    for (uint64_t s = first; s <= last; ++s) list.push_back(s);
+    for (uint64_t s = first;; ++s) {
+      list.push_back(s);
+      if (s == last) break;  // not s <= last: last may be 2^64-1
+    }
   }
   const auto t0 = std::chrono::steady_clock::now();
   uint64_t failed = 0;
