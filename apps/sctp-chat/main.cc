@@ -64,7 +64,7 @@ common options:
   --proto N            IP protocol number for raw IP (default 132; 253/254 for experiments)
   --udp-port N         UDP encapsulation port (default 9899): the server's local port
                        and the port the client sends to (the client's own is ephemeral)
-  --bind ADDR          local address (repeatable, one per address family)
+  --bind ADDR          local address (repeatable, also within one address family)
   --port N             SCTP port (default 5002)
   --pcap FILE          write every SCTP packet sent and received to FILE (pcap)
   -v                   print what happens
