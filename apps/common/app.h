@@ -41,11 +41,17 @@ inline std::optional<uint64_t> ParseNumber(const std::string& v, uint64_t max, b
   errno = 0;
   unsigned long long n = std::strtoull(v.c_str(), &end, 10);
   if (suffixes && end && *end && !end[1]) {
+    unsigned long long mult = 1;
     switch (*end) {
-      case 'K': case 'k': n *= 1000; ++end; break;
-      case 'M': case 'm': n *= 1000000; ++end; break;
-      case 'G': case 'g': n *= 1000000000; ++end; break;
+      case 'K': case 'k': mult = 1000; break;
+      case 'M': case 'm': mult = 1000000; break;
+      case 'G': case 'g': mult = 1000000000; break;
       default: break;
+    }
+    if (mult > 1) {
+      if (n > max / mult) return std::nullopt;   // also keeps n * mult from overflowing
+      n *= mult;
+      ++end;
     }
   }
   if (v.empty() || *end || errno || n > max) return std::nullopt;
@@ -69,7 +75,9 @@ bool ParseCommonOption(const std::string& o, Value&& value, Number&& number, Fai
   } else if (o == "--proto") {
     c.ep.protocol = uint8_t(number(o, value(), 255));
   } else if (o == "--udp-port") {
-    c.ep.udp_port = c.ep.udp_remote_port = uint16_t(number(o, value(), 65535));
+    const auto port = uint16_t(number(o, value(), 65535));
+    if (port == 0) fail("--udp-port is 1..65535");
+    c.ep.udp_port = c.ep.udp_remote_port = port;
   } else if (o == "--bind") {
     c.ep.bind.push_back(value());
   } else if (o == "--port") {

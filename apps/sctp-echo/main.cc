@@ -49,7 +49,7 @@ common options:
   --proto N            IP protocol number for raw IP (default 132; 253/254 for experiments)
   --udp-port N         UDP encapsulation port (default 9899): the server's local port
                        and the port the client sends to (the client's own is ephemeral)
-  --bind ADDR          local address (repeatable, one per address family)
+  --bind ADDR          local address (repeatable, also within one address family)
   --port N             SCTP port (default 5001)
   --pcap FILE          write every SCTP packet sent and received to FILE (pcap)
   -v                   print what happens
@@ -112,7 +112,10 @@ Args Parse(int argc, char** argv) {
                  o, value, [](const std::string& opt, const std::string& v, uint64_t max) { return Number(opt, v, max); },
                  Usage, a)) {
     }
-    else if (o == "--count") a.count = Number(o, value(), 1ull << 40);
+    else if (o == "--count") {
+      a.count = Number(o, value(), 1ull << 40);
+      if (a.count == 0) Usage("--count must be at least 1");
+    }
     else if (o == "--size") {
       const std::string v = value();
       const auto dash = v.find('-');

@@ -62,7 +62,7 @@ common options:
   --proto N            IP protocol number for raw IP (default 132; 253/254 for experiments)
   --udp-port N         UDP encapsulation port (default 9899): the server's local port
                        and the port the client sends to (the client's own is ephemeral)
-  --bind ADDR          local address (repeatable, one per address family)
+  --bind ADDR          local address (repeatable, also within one address family)
   --port N             SCTP port (default 5003)
   --pcap FILE          write every SCTP packet sent and received to FILE (pcap)
   -v                   print what happens
@@ -127,7 +127,10 @@ Args Parse(int argc, char** argv) {
     else if (o == "--mode") {
       a.mode = value();
       if (a.mode != "bulk" && a.mode != "pingpong" && a.mode != "connect") Usage("--mode is bulk, pingpong or connect");
-    } else if (o == "--bytes") a.bytes = Number(o, value(), 1ull << 50, true);
+    } else if (o == "--bytes") {
+      a.bytes = Number(o, value(), 1ull << 50, true);
+      if (a.bytes == 0) Usage("--bytes must be at least 1");
+    }
     else if (o == "--count") a.count = Number(o, value(), 1ull << 40, true);
     else if (o == "--time") a.time = double(Number(o, value(), 1u << 24));
     else if (o == "--size") a.size = Number(o, value(), 1 << 24, true);

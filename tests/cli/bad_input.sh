@@ -1,9 +1,9 @@
 #!/bin/sh
 # Bad command lines and bad input files must fail with a message and the
 # documented exit status, in bounded time, without privileges or network.
-# usage: bad_input.sh SCTP-DECODE SCTP-DRILL SCTP-SIM PROTO-PING SCTP-CHAT
+# usage: bad_input.sh SCTP-DECODE SCTP-DRILL SCTP-SIM PROTO-PING SCTP-CHAT SCTP-ECHO SCTP-PERF
 set -u
-decode=$1 drill=$2 sim=$3 ping=$4 chat=$5
+decode=$1 drill=$2 sim=$3 ping=$4 chat=$5 echo=$6 perf=$7
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -60,6 +60,12 @@ expect 2 "--once does not apply" "$ping" --serve --once --transport udp
 expect 2 "not of the same address family" "$ping" ::1 --bind 127.0.0.1 --transport udp
 expect 2 "at most one --bind" "$ping" --serve --bind 127.0.0.1 --bind ::1 --transport udp
 expect 2 "--once does not apply" "$chat" server --once --transport udp
+
+# sctp-echo, sctp-perf: exit 2 for usage errors (no socket is opened).
+expect 2 "--count must be at least 1" "$echo" client 127.0.0.1 --count 0 --transport udp
+expect 2 "--bytes must be at least 1" "$perf" client 127.0.0.1 --bytes 0 --transport udp
+expect 2 "bad value for --bytes" "$perf" client 127.0.0.1 --bytes 99999999999G --transport udp
+expect 2 "--udp-port is 1..65535" "$perf" server --udp-port 0 --transport udp
 
 [ "$fails" -eq 0 ] && echo "all bad-input checks passed"
 exit $((fails != 0))

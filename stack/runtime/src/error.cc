@@ -25,8 +25,8 @@ class SctpCategory final : public std::error_category {
       case errc::transport_error: return "transport error";
       case errc::send_failed: return "message could not be delivered";
       case errc::peer_unreachable:
-        return "peer unreachable: its host answered ICMP protocol unreachable (nothing runs SCTP there on that IP "
-               "protocol or UDP port; is the server running, with the same --proto or --transport?)";
+        return "peer unreachable: its host answered ICMP protocol or port unreachable (nothing runs SCTP there on "
+               "that IP protocol or UDP port; is the server running, with the same --proto or --transport?)";
     }
     return "unknown sctp error";
   }

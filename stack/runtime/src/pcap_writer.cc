@@ -84,7 +84,8 @@ pcap_writer::pcap_writer(const std::string& path) {
   if (!d) {
     const std::string err = pcap_geterr(p);
     pcap_close(p);
-    throw std::runtime_error("cannot write pcap file " + path + ": " + err);
+    // libpcap's message usually starts with the path already.
+    throw std::runtime_error("cannot write pcap file " + (err.rfind(path, 0) == 0 ? err : path + ": " + err));
   }
   pcap_ = p;
   dumper_ = d;
