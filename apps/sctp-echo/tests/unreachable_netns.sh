@@ -23,7 +23,7 @@ rc=$?
 cat "$dir/out"
 fail=0
 [[ $rc -eq 1 ]] || { echo "FAIL: exit $rc, want 1"; fail=1; }
-grep -q "cannot associate with $SERVER port 5001: peer unreachable: its host answered ICMP protocol unreachable" "$dir/out" ||
+grep -q "cannot associate with $SERVER port 5001: peer unreachable: its host answered ICMP protocol or port unreachable" "$dir/out" ||
   { echo "FAIL: no clear message"; fail=1; }
 grep -qi "timed out" "$dir/out" && { echo "FAIL: timed out instead"; fail=1; }
 "$DECODE" "$dir/c.pcap" >"$dir/decoded" 2>&1
