@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "rawsctp/engine/ring_queue.h"
+
 namespace rawsctp {
 namespace detail {
 
@@ -89,12 +91,12 @@ struct assoc_state {
     message m;
     size_t credit;
   };
-  std::deque<received> inbox;
+  engine::RingQueue<received> inbox;
   // A message arriving in pieces (partial delivery): its first pieces.
   // They are credited at once: the peer cannot finish the message otherwise.
   message partial;
   bool in_partial = false;
-  std::deque<receive_handler> receivers;
+  engine::RingQueue<receive_handler> receivers;
   struct pending_send {
     uint16_t stream;
     uint32_t ppid;
@@ -102,7 +104,7 @@ struct assoc_state {
     bool unordered;
     send_handler h;
   };
-  std::deque<pending_send> sends;
+  engine::RingQueue<pending_send> sends;
   connect_handler connect;
   std::vector<send_handler> shutdowns;
   bool shutdown_requested = false;
