@@ -223,6 +223,23 @@ TEST(Drill, ParseErrorsNameTheLine) {
   EXPECT_NE(r.message.find("'...' is not allowed for cum_tsn"), std::string::npos) << r.message;
 }
 
+TEST(Drill, OutOfRangeNumbersAreScriptErrors) {
+  // Found by drill_fuzzer: a huge relative time overflowed the microsecond
+  // arithmetic. Each must be a script failure naming the problem.
+  const char* cases[] = {
+      " 0.0 socket(..., SOCK_STREAM, IPPROTO_SCTP) = 3\n+5555555555555555 bind(3, ..., ...) = 0\n",
+      " 0.0 socket(..., SOCK_STREAM, IPPROTO_SCTP) = 3\n+5555555555555555.5 bind(3, ..., ...) = 0\n",
+      " 0.0 socket(..., SOCK_STREAM, IPPROTO_SCTP) = 3\n+0.0 fcntl(3, F_SETFL, 99999999999999999999) = 0\n",
+      " 0.0 socket(..., SOCK_STREAM, IPPROTO_SCTP) = 3\n+0.0 fcntl(3, F_SETFL, -0x8000000000000000) = 0\n",
+      "--tolerance_usecs=9000000000000000000\n 0.0 socket(..., SOCK_STREAM, IPPROTO_SCTP) = 3\n",
+      "--tolerance_percent=abc\n 0.0 socket(..., SOCK_STREAM, IPPROTO_SCTP) = 3\n",
+  };
+  for (const char* c : cases) {
+    RunResult r = Drill(c);
+    EXPECT_EQ(r.status, RunResult::kFail) << c << " -> " << r.message;
+  }
+}
+
 TEST(Drill, IfdefSelectsTheOs) {
   const std::string s = std::string(kActive) + "#ifdef FreeBSD\n+0.0 > sctp: DATA[flgs=BE, len=20, tsn=1, sid=0, ssn=0, ppid=0]\n#endif\n";
   EXPECT_EQ(Drill(s).status, RunResult::kPass);

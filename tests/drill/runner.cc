@@ -129,8 +129,18 @@ class Runner {
           throw ScriptError(0, "option --" + k + ": bad number '" + v + "'");
         }
       };
-      if (k == "tolerance_usecs") tolerance_us_ = num();
-      else if (k == "tolerance_percent") tolerance_pct_ = std::stod(v);
+      if (k == "tolerance_usecs") {
+        tolerance_us_ = num();
+        if (tolerance_us_ < 0 || tolerance_us_ > 1000000000000LL) {
+          throw ScriptError(0, "option --tolerance_usecs: out of range (0 to 10^12)");
+        }
+      } else if (k == "tolerance_percent") {
+        char* end = nullptr;
+        tolerance_pct_ = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end || !(tolerance_pct_ >= 0 && tolerance_pct_ <= 1000)) {
+          throw ScriptError(0, "option --tolerance_percent: expected a number from 0 to 1000");
+        }
+      }
       else if (k == "ip_version") {
         if (v == "ipv4" || v == "ipv4_mapped_ipv6") v6_ = false;
         else if (v == "ipv6") v6_ = true;

@@ -1,6 +1,8 @@
 #include "script.h"
 
 #include <cctype>
+#include <cstdint>
+#include <stdexcept>
 #include <cmath>
 #include <regex>
 #include <sstream>
@@ -132,7 +134,9 @@ class Lexer {
       if (body.size() > 2 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X')) {
         size_t used = 0;
         try {
-          t.num = int64_t(std::stoull(body.substr(2), &used, 16));
+          const unsigned long long v = std::stoull(body.substr(2), &used, 16);
+          if (v > uint64_t(INT64_MAX)) throw std::out_of_range("number");
+          t.num = int64_t(v);
         } catch (...) {
           Fail("bad number '" + text + "'");
         }
@@ -151,7 +155,9 @@ class Lexer {
           if (!std::isdigit(static_cast<unsigned char>(d))) Fail("bad number '" + text + "'");
         }
         try {
-          t.num = int64_t(std::stoull(body));
+          const unsigned long long v = std::stoull(body);
+          if (v > uint64_t(INT64_MAX)) throw std::out_of_range("number");
+          t.num = int64_t(v);
         } catch (...) {
           Fail("bad number '" + text + "'");
         }
@@ -232,9 +238,17 @@ class Parser {
   }
 
   int64_t TimeValue() {
+    // Times up to 10^9 s keep every sum of microseconds far from overflow.
+    constexpr int64_t kMaxSeconds = 1000000000;
     const Tok t = Take();
-    if (t.kind == Tok::kNum) return t.num * 1000000;
-    if (t.kind == Tok::kReal) return int64_t(std::llround(t.real * 1e6));
+    if (t.kind == Tok::kNum) {
+      if (t.num > kMaxSeconds || t.num < -kMaxSeconds) Fail("time out of range: " + t.text);
+      return t.num * 1000000;
+    }
+    if (t.kind == Tok::kReal) {
+      if (!(t.real <= double(kMaxSeconds) && t.real >= -double(kMaxSeconds))) Fail("time out of range: " + t.text);
+      return int64_t(std::llround(t.real * 1e6));
+    }
     Fail("expected a time, got '" + t.text + "'");
   }
 
