@@ -360,5 +360,43 @@ TEST_F(Api, ImmediateSackBitOnTheTailOfATransfer) {
   EXPECT_EQ(z->messages.size(), 3u);
 }
 
+// A runtime that reads a batch of packets before it polls (recvmmsg) must
+// still send the SACKs a packet-by-packet receiver would (6.2: every second
+// packet, and every packet while there are gaps, 6.7): the sender's fast
+// retransmit counts them (7.2.4) and its cwnd grows by them (7.2.1).
+TEST_F(Api, ABatchOfPacketsHandedBeforePollingGetsOneSackPerPacketThatOwedOne) {
+  AssociationOptions ao = Fast();
+  ao.nodelay = true;
+  Pair({.association = ao}, {.association = ao});
+  const AssocId id = Connect();
+  const AssocId zid = ZAssoc();
+  ASSERT_NE(zid, kNoAssoc);
+  const TransportAddress aa = net.address(a->node), za = net.address(z->node);
+  // Four packets (the initial cwnd) of one 1,000-byte message each, taken
+  // straight from A.
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(a->ep->Send(net.now(), id, 0, 1, Bytes(1000, uint8_t(i))), SendStatus::kOk);
+  std::vector<std::vector<uint8_t>> data;
+  std::vector<uint8_t> buf(65536);
+  while (auto t = a->ep->PollTransmit(net.now(), buf)) data.emplace_back(buf.begin(), buf.begin() + long(t->size));
+  ASSERT_EQ(data.size(), 4u);
+  // The second is lost; the other three arrive in one batch.
+  for (size_t i : {0, 2, 3}) EXPECT_EQ(z->ep->HandlePacket(net.now(), aa, za, data[i]), zid);
+  std::vector<std::string> sacks;
+  while (auto t = z->ep->PollTransmit(net.now(), buf)) {
+    auto v = pr::PacketView::Parse(std::span(buf).first(t->size));
+    ASSERT_TRUE(v);
+    sacks.push_back(pr::ToString(*v));
+  }
+  // The first (the association's first DATA, 5.1), then one per packet
+  // above the gap, each as it stood when that packet arrived, oldest first.
+  ASSERT_EQ(sacks.size(), 3u) << ::testing::PrintToString(sacks);
+  const auto cum = [](const std::string& s) { return s.substr(s.find("cum_tsn="), s.find(", a_rwnd") - s.find("cum_tsn=")); };
+  for (const auto& s : sacks) EXPECT_EQ(cum(s), cum(sacks[0])) << s;
+  EXPECT_NE(sacks[0].find("gaps=[]"), std::string::npos) << sacks[0];
+  EXPECT_NE(sacks[1].find("gaps=[2:2]"), std::string::npos) << sacks[1];
+  EXPECT_NE(sacks[2].find("gaps=[2:3]"), std::string::npos) << sacks[2];
+  EXPECT_EQ(z->ep->Stats(zid)->sacks_sent, 3u);
+}
+
 }  // namespace
 }  // namespace rawsctp::testing

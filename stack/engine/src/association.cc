@@ -190,6 +190,8 @@ bool Association::HandleCookieEcho(TimePoint now, const CookieContents& c) {
     path_.Reset(opts_, path_.address);
     fast_recovery_ = false;
     pending_control_.clear();
+    owed_sacks_ = {};
+    owed_sacks_head_ = 0;
     send_shutdown_ = send_shutdown_ack_ = false;
     timers_.fill(kNever);
     SetState(State::kEstablished);
@@ -254,6 +256,7 @@ bool Association::HandlePacket(TimePoint now, const PacketView& p) {
           break;  // no new data once the peer has shut down
         }
         if (state_ == State::kCookieEchoed) break;
+        if (!data_seen && tracker_.sack_due(now)) OweSack();
         data_seen = true;
         if (!HandleData(now, *d, immediate)) return true;
         break;
@@ -465,6 +468,22 @@ void Association::OnDelivered(size_t bytes) {
   undelivered_bytes_ -= std::min(bytes, undelivered_bytes_);
   // 6.2: tell the peer when the window opens from (nearly) closed.
   if (before < path_.max_packet && LocalRwnd() >= path_.max_packet && !closed()) tracker_.RequestSackNow();
+}
+
+void Association::OweSack() {
+  // 6.2 asks for a SACK for every second packet with DATA, and at once for
+  // each packet while there are gaps. A caller that hands a batch of
+  // packets before polling would otherwise get one SACK for the batch, and
+  // the sender would lose the SACKs its fast retransmit counts (7.2.4) and
+  // its cwnd grows by (7.2.1). Bounded: beyond the cap the next SACK covers.
+  constexpr size_t kMaxOwedBytes = 16 * 1024;
+  if (owed_sacks_.size() - owed_sacks_head_ >= kMaxOwedBytes) return;
+  uint8_t buf[16 + 4 * DataTracker::kMaxGapBlocks + 4 * DataTracker::kMaxDuplicates];
+  Writer w{MutableByteView(buf, sizeof buf)};
+  const uint32_t rwnd = LocalRwnd();
+  tracker_.WriteSack(w, rwnd);
+  last_advertised_rwnd_ = rwnd;
+  owed_sacks_.insert(owed_sacks_.end(), buf, buf + w.size());
 }
 
 void Association::HandleSack(TimePoint now, const SackChunk& s) {
@@ -965,7 +984,7 @@ bool Association::wants_transmit(TimePoint now) const {
       send_shutdown_ack_ || send_shutdown_complete_ || send_heartbeat_ || !pending_control_.empty())
     return true;
   if (closed()) return false;
-  if (tracker_.sack_due(now)) return true;
+  if (owed_sacks_head_ < owed_sacks_.size() || tracker_.sack_due(now)) return true;
   if (state_ == State::kCookieWait || state_ == State::kCookieEchoed) return false;
   if (rtx_.has_retransmits()) return true;
   return !send_queue_.empty() && burst_budget_ > 0;
@@ -1090,6 +1109,30 @@ size_t Association::PollTransmit(TimePoint now, MutableByteView buf) {
     return out->size();
   }
   const bool was_closed = closed();
+  if (owed_sacks_head_ < owed_sacks_.size()) {
+    if (was_closed) {
+      owed_sacks_ = {};
+      owed_sacks_head_ = 0;
+    } else {
+      // The oldest owed SACK, alone (OweSack).
+      const uint8_t* chunk = owed_sacks_.data() + owed_sacks_head_;
+      const size_t len = Pad4(Load16(chunk + 2));
+      PacketWriter pw(buf, local_port_, path_.address.port, VerificationTag(peer_tag_));
+      pw.writer().Bytes(ByteView(chunk, len));
+      owed_sacks_head_ += uint32_t(len);
+      if (owed_sacks_head_ == owed_sacks_.size()) {
+        owed_sacks_head_ = 0;
+        if (owed_sacks_.capacity() > 1024) owed_sacks_ = {};  // an idle association keeps nothing big
+        owed_sacks_.clear();
+      }
+      auto out = pw.Finish();
+      if (!out) return 0;
+      ++stats_.sacks_sent;
+      ++stats_.packets_sent;
+      stats_.bytes_sent += out->size();
+      return out->size();
+    }
+  }
   PacketWriter pw(buf, local_port_, path_.address.port, VerificationTag(peer_tag_));
   if (send_cookie_echo_) {
     send_cookie_echo_ = false;

@@ -135,6 +135,10 @@ class Association {
   void SendAbort(const std::string& reason, uint16_t cause_code, proto::ByteView cause_value);
   void QueueError(uint16_t cause_code, proto::ByteView cause_value);
   void QueueControl(std::vector<uint8_t> chunk) { pending_control_.push_back(std::move(chunk)); }
+  // A packet with DATA arrived while a SACK was already due (the caller
+  // handed several packets before polling, as a batching runtime does):
+  // writes that SACK now, as a packet-by-packet receiver would have sent it.
+  void OweSack();
   void ScheduleHeartbeat(TimePoint now);
   uint32_t LocalRwnd() const;
   void Emit(EventType t, std::string detail = {}, uint16_t cause = 0);
@@ -194,6 +198,11 @@ class Association {
   bool send_heartbeat_ = false;
   std::vector<uint8_t> abort_chunk_;                  // a whole ABORT chunk, sent alone
   std::vector<std::vector<uint8_t>> pending_control_; // ERROR, HEARTBEAT ACK chunks
+  // SACK chunks owed to packets handled before the caller polled: each is
+  // the SACK as it stood when a later DATA packet arrived, and goes out
+  // alone, oldest first, before anything else (see OweSack).
+  std::vector<uint8_t> owed_sacks_;
+  uint32_t owed_sacks_head_ = 0;
   uint32_t heartbeat_nonce_ = 0;
   uint32_t last_advertised_rwnd_ = 0;
 
