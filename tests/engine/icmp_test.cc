@@ -123,7 +123,9 @@ TEST_F(Icmp, ForgedOrStaleErrorsAreIgnored) {
 TEST_F(Icmp, ProtocolUnreachableEndsAnEstablishedAssociation) {
   const AssocId id = Connect();
   ASSERT_EQ(a->ep->Send(net.now(), id, 0, 1, Bytes(100, 1)), SendStatus::kOk);
-  net.RunFor(Seconds(1));
+  // Z's SACK came back within milliseconds; then Z is quiet for more than
+  // an RTO (1 s), as a peer whose SCTP went away would be.
+  net.RunFor(Seconds(2));
   const size_t sent_before = packets.size();
   ASSERT_TRUE(Icmp4(IcmpKind::kProtocolUnreachable, 0, LastFromA(kData)));
   net.RunFor(Seconds(1));
@@ -134,6 +136,33 @@ TEST_F(Icmp, ProtocolUnreachableEndsAnEstablishedAssociation) {
   EXPECT_EQ(a->ep->association_count(), 0u);
   // Like a received ABORT: nothing is sent in reply.
   for (size_t i = sent_before; i < packets.size(); ++i) EXPECT_NE(packets[i].from, a->node) << Trace();
+}
+
+// Linux answers a packet that finds its raw socket's receive buffer full
+// with protocol unreachable (docs/interop.md, finding 3): from a peer that
+// answered within the last RTO it means overload, not "no SCTP here".
+TEST_F(Icmp, ProtocolUnreachableFromAPeerThatKeepsAnsweringIsIgnored) {
+  const AssocId id = Connect();
+  ASSERT_EQ(a->ep->Send(net.now(), id, 0, 1, Bytes(100, 1)), SendStatus::kOk);
+  net.RunFor(Millis(100));  // Z's SACK arrived
+  const auto data = LastFromA(kData);
+  ASSERT_FALSE(data.empty());
+  EXPECT_FALSE(Icmp4(IcmpKind::kProtocolUnreachable, 0, data));
+  EXPECT_EQ(a->ep->Stats(id)->state, State::kEstablished);
+  ASSERT_EQ(a->ep->Send(net.now(), id, 0, 2, Bytes(100, 2)), SendStatus::kOk);
+  net.RunFor(Millis(500));
+  EXPECT_EQ(z->messages.size(), 2u) << Trace();
+  EXPECT_EQ(a->Count(EventType::kCommunicationLost), 0) << Trace();
+  // Quiet for just under an RTO after that exchange: still ignored; after
+  // more than an RTO (1 s): the association ends as ICMP8 asks.
+  net.RunFor(Millis(400));
+  EXPECT_FALSE(Icmp4(IcmpKind::kProtocolUnreachable, 0, data));
+  net.RunFor(Millis(700));
+  EXPECT_TRUE(Icmp4(IcmpKind::kProtocolUnreachable, 0, data));
+  net.RunFor(Millis(1));
+  const Event* lost = a->Last(EventType::kCommunicationLost);
+  ASSERT_NE(lost, nullptr);
+  EXPECT_EQ(lost->reason, FailReason::kUnreachable);
 }
 
 TEST_F(Icmp, ProtocolUnreachableForTheInitFailsTheConnectAtOnce) {

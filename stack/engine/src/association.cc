@@ -243,6 +243,7 @@ bool Association::HandlePacket(TimePoint now, const PacketView& p) {
   stats_.bytes_received += p.bytes().size();
   burst_budget_ = opts_.max_burst;
   path_.last_activity = now;
+  last_received_ = now;
   bool data_seen = false, immediate = false;
   for (const ChunkView& cv : p) {
     if (closed()) break;
@@ -610,7 +611,16 @@ bool Association::HandleIcmp(TimePoint now, IcmpKind kind, uint32_t next_hop_mtu
   // ICMP8: protocol unreachable is an ABORT (with the T bit, which our tag
   // check above already covers); one that quotes an INIT only in COOKIE-WAIT.
   if (init && state_ != State::kCookieWait) return false;
-  (void)now;
+  // Once the peer has answered, only from a peer that has gone quiet for an
+  // RTO. Linux sends protocol unreachable for a packet that finds its raw
+  // socket's receive buffer full (docs/interop.md, finding 3): an SCTP peer
+  // that keeps answering is overloaded, not gone, and the lost packet is
+  // retransmitted as usual. (Linux's own SCTP acts on it only in
+  // COOKIE-WAIT.) A peer whose SCTP really went away answers nothing, so the
+  // next unreachable after an RTO ends the association as ICMP8 asks.
+  if (state_ != State::kCookieWait && now - last_received_ < path_.rto.rto()) {
+    return false;
+  }
   Fail(state_ == State::kCookieWait || state_ == State::kCookieEchoed ? EventType::kCannotStart
                                                                        : EventType::kCommunicationLost,
        std::string("ICMP ") + (path_.address.ip.family == 6 ? "parameter problem (unrecognized next header)"

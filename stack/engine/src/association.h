@@ -174,6 +174,7 @@ class Association {
   bool probe_due_ = false;
   bool probing_ = false;
   TimePoint last_sack_at_{};
+  TimePoint last_received_{};        // the last packet that passed the tag check
   TimePoint t3_started_at_{};
   bool t3_probe_timer_ = false;      // T3 is armed as the zero window probe timer
   int burst_budget_ = 0;

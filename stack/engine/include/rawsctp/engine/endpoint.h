@@ -91,7 +91,10 @@ class Endpoint {
   // 1191 plateau), never below kMinPathMtu4/6 and never up (ICMP7).
   // kProtocolUnreachable is an ABORT (ICMP8): kCommunicationLost, or
   // kCannotStart during the handshake, with FailReason::kUnreachable; when
-  // it quotes an INIT, only in COOKIE-WAIT. Returns false if ignored.
+  // it quotes an INIT, only in COOKIE-WAIT; once established, only if nothing
+  // arrived from the peer for an RTO (Linux sends it when a raw socket's
+  // receive buffer is full: docs/interop.md, finding 3). Returns false if
+  // ignored.
   bool HandleIcmp(TimePoint now, const proto::IpAddress& peer, IcmpKind kind, uint32_t next_hop_mtu,
                   proto::ByteView quoted);
 
