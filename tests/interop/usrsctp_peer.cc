@@ -73,6 +73,7 @@ common options:
   --pcap FILE          capture the namespace's SCTP packets (both directions) to FILE with libpcap
   --rto-min MS --rto-max MS --rto-initial MS   RTO bounds (usrsctp defaults: 1000, 60000, 3000)
   --max-retrans N      Association.Max.Retrans (and Path.Max.Retrans if lower; default 10)
+  --hb-interval MS     HB.interval (usrsctp default 30000)
   -v                   print what happens
   --help               this text
 servers:
@@ -95,7 +96,7 @@ struct Args {
   uint64_t count = 0, bytes = 0, abort_after = 0, shutdown_after = 0;
   size_t size_min = 0, size_max = 0;
   double time = 0, timeout = 0;
-  uint32_t rto_min = 0, rto_max = 0, rto_initial = 0, max_retrans = 0;
+  uint32_t rto_min = 0, rto_max = 0, rto_initial = 0, max_retrans = 0, hb_interval = 0;
 };
 
 Args g_args;
@@ -1334,6 +1335,7 @@ void Parse(int argc, char** argv) {
     else if (o == "--rto-max") a.rto_max = uint32_t(Number(o, value(), 3600000));
     else if (o == "--rto-initial") a.rto_initial = uint32_t(Number(o, value(), 3600000));
     else if (o == "--max-retrans") a.max_retrans = uint32_t(Number(o, value(), 65535));
+    else if (o == "--hb-interval") a.hb_interval = uint32_t(Number(o, value(), 3600000));
     else if (o == "--abort-after") a.abort_after = Number(o, value(), 1ull << 40);
     else if (o == "--shutdown-after") a.shutdown_after = Number(o, value(), 1ull << 40);
     else if (o == "--count") a.count = Number(o, value(), 1ull << 40, true);
@@ -1459,6 +1461,7 @@ int main(int argc, char** argv) {
     usrsctp_sysctl_set_sctp_init_rto_max_default(a.rto_max);
   }
   if (a.rto_initial) usrsctp_sysctl_set_sctp_rto_initial_default(a.rto_initial);
+  if (a.hb_interval) usrsctp_sysctl_set_sctp_heartbeat_interval_default(a.hb_interval);
   if (a.max_retrans) {
     usrsctp_sysctl_set_sctp_assoc_rtx_max_default(a.max_retrans);
     usrsctp_sysctl_set_sctp_path_rtx_max_default(std::min<uint32_t>(a.max_retrans, usrsctp_sysctl_get_sctp_path_rtx_max_default()));
