@@ -325,8 +325,9 @@ TEST(Cookie, SignVerifyTamperStaleAndRotation) {
   c.my_tag = 7;
   c.peer_tag = 8;
   c.peer.port = 9;
-  std::array<uint8_t, CookieSigner::kSize> ck;
-  signer.Sign(c, ck);
+  std::array<uint8_t, CookieSigner::kMaxSize> buf;
+  const std::vector<uint8_t> ck(buf.begin(), buf.begin() + long(signer.Sign(c, buf)));
+  EXPECT_EQ(ck.size(), CookieSigner::kBaseSize);
   auto v = signer.Verify(ck, TimePoint(Seconds(2)));
   EXPECT_EQ(v.verdict, CookieSigner::Verdict::kValid);
   EXPECT_EQ(v.contents.my_tag, 7u);
@@ -343,6 +344,34 @@ TEST(Cookie, SignVerifyTamperStaleAndRotation) {
   EXPECT_EQ(signer.Verify(ck, TimePoint(Seconds(2))).verdict, CookieSigner::Verdict::kValid);
   signer.Rotate(s3);  // two rotations later it does not
   EXPECT_EQ(signer.Verify(ck, TimePoint(Seconds(2))).verdict, CookieSigner::Verdict::kBadMac);
+}
+
+TEST(Cookie, CarriesThePeersListedAddresses) {
+  CookieSigner signer(std::vector<uint8_t>(32, 1));
+  CookieContents c;
+  c.created_us = 1000000;
+  c.lifetime_ms = 60000;
+  proto::IpAddress a4{4, {192, 0, 2, 9}}, a6{6, {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7}};
+  c.peer_addresses = {a4, a6};
+  std::array<uint8_t, CookieSigner::kMaxSize> buf;
+  const size_t n = signer.Sign(c, buf);
+  EXPECT_EQ(n, CookieSigner::kBaseSize + 2 * CookieSigner::kAddressSize);
+  auto v = signer.Verify(proto::ByteView(buf.data(), n), TimePoint(Seconds(2)));
+  ASSERT_EQ(v.verdict, CookieSigner::Verdict::kValid);
+  EXPECT_EQ(v.contents.peer_addresses, c.peer_addresses);
+  EXPECT_FALSE(v.contents.peer_addresses_truncated);
+  // Cut or stretched by one address: malformed, not misread.
+  EXPECT_EQ(signer.Verify(proto::ByteView(buf.data(), n - CookieSigner::kAddressSize), TimePoint(Seconds(2))).verdict,
+            CookieSigner::Verdict::kBadMac);
+  // More than kMaxPeerAddresses: the first ones and the truncation flag.
+  c.peer_addresses.assign(CookieContents::kMaxPeerAddresses + 3, a4);
+  for (size_t i = 0; i < c.peer_addresses.size(); ++i) c.peer_addresses[i].bytes[3] = uint8_t(i);
+  const size_t m = signer.Sign(c, buf);
+  EXPECT_EQ(m, CookieSigner::kMaxSize);
+  v = signer.Verify(proto::ByteView(buf.data(), m), TimePoint(Seconds(2)));
+  ASSERT_EQ(v.verdict, CookieSigner::Verdict::kValid);
+  EXPECT_EQ(v.contents.peer_addresses.size(), CookieContents::kMaxPeerAddresses);
+  EXPECT_TRUE(v.contents.peer_addresses_truncated);
 }
 
 }  // namespace

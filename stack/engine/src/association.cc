@@ -117,7 +117,23 @@ void Association::InitPeerState(uint32_t peer_tag, uint32_t peer_initial_tsn, ui
   outbound_streams_ = os;
 }
 
+void Association::SetPeerAddresses(std::vector<IpAddress> list, bool truncated) {
+  if (list.empty() && !truncated) {
+    peer_addresses_.reset();
+    return;
+  }
+  peer_addresses_ = std::make_unique<PeerAddresses>(PeerAddresses{std::move(list), truncated});
+}
+
+bool Association::KnowsPeerAddress(const IpAddress& a) const {
+  if (a == path_.address.ip) return true;
+  if (!peer_addresses_) return false;
+  return peer_addresses_->truncated ||
+         std::find(peer_addresses_->list.begin(), peer_addresses_->list.end(), a) != peer_addresses_->list.end();
+}
+
 void Association::EstablishFromCookie(TimePoint now, const CookieContents& c) {
+  SetPeerAddresses(c.peer_addresses, c.peer_addresses_truncated);
   my_tag_ = c.my_tag;
   my_initial_tsn_ = c.my_initial_tsn;
   rtx_.Reset(Tsn(my_initial_tsn_));
@@ -181,6 +197,7 @@ bool Association::HandleCookieEcho(TimePoint now, const CookieContents& c) {
       return true;
     }
     FailPendingSends("peer restarted");
+    SetPeerAddresses(c.peer_addresses, c.peer_addresses_truncated);
     my_tag_ = c.my_tag;
     my_initial_tsn_ = c.my_initial_tsn;
     rtx_.Reset(Tsn(my_initial_tsn_));
@@ -386,6 +403,12 @@ void Association::HandleInitAck(TimePoint now, const InitAckChunk& c) {
   const uint16_t os = std::min(outbound_streams_, c.inbound_streams);
   const uint16_t is = std::min(c.outbound_streams, opts_.max_inbound_streams);
   InitPeerState(c.initiate_tag.value(), c.initial_tsn.value(), c.a_rwnd, os, is);
+  {
+    std::vector<IpAddress> listed;
+    bool truncated = false;
+    ListedAddresses(c.params(), path_.address.ip, listed, truncated);
+    SetPeerAddresses(std::move(listed), truncated);
+  }
   cookie_.assign(state_cookie->value.begin(), state_cookie->value.end());
   StopTimer(Timer::kT1Init);
   SetState(State::kCookieEchoed);

@@ -9,6 +9,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <memory>
 #include <vector>
 
 #include "cookie.h"
@@ -57,6 +58,10 @@ class Association {
   void Connect(TimePoint now);
   // Passive open from a validated cookie (5.1 D); sends COOKIE ACK.
   void EstablishFromCookie(TimePoint now, const CookieContents& c);
+  // True if `a` is the peer's address or one its INIT or INIT ACK listed
+  // (or it listed more than we keep): 5.2.2's test for an INIT that adds
+  // addresses.
+  bool KnowsPeerAddress(const proto::IpAddress& a) const;
   // A valid cookie for this existing association (5.2.4 cases A-D).
   // Returns false if the cookie was silently discarded (case C and the
   // combinations 5.2.4 does not list).
@@ -175,6 +180,14 @@ class Association {
   bool probing_ = false;
   TimePoint last_sack_at_{};
   TimePoint last_received_{};        // the last packet that passed the tag check
+  // The peer's listed addresses other than path_.address.ip (5.2.2); null
+  // when it listed none, so that most associations pay one pointer.
+  struct PeerAddresses {
+    std::vector<proto::IpAddress> list;
+    bool truncated = false;
+  };
+  std::unique_ptr<PeerAddresses> peer_addresses_;
+  void SetPeerAddresses(std::vector<proto::IpAddress> list, bool truncated);
   TimePoint t3_started_at_{};
   bool t3_probe_timer_ = false;      // T3 is armed as the zero window probe timer
   int burst_budget_ = 0;

@@ -4,7 +4,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <cstring>
+
+#include "rawsctp/proto/parameters.h"
 
 namespace rawsctp::engine {
 using proto::ByteView;
@@ -37,7 +40,28 @@ struct Reader {
 };
 }  // namespace
 
-void CookieSigner::Sign(const CookieContents& c, std::array<uint8_t, kSize>& out) const {
+void ListedAddresses(const proto::TlvRange& params, const proto::IpAddress& source,
+                     std::vector<proto::IpAddress>& out, bool& truncated) {
+  for (const proto::Tlv& t : params) {
+    proto::IpAddress a;
+    if (t.type == uint16_t(proto::ParameterType::kIpv4Address) && t.value.size() == 4) {
+      a.family = 4;
+    } else if (t.type == uint16_t(proto::ParameterType::kIpv6Address) && t.value.size() == 16) {
+      a.family = 6;
+    } else {
+      continue;
+    }
+    std::memcpy(a.bytes.data(), t.value.data(), t.value.size());
+    if (a == source || std::find(out.begin(), out.end(), a) != out.end()) continue;
+    if (out.size() == CookieContents::kMaxPeerAddresses) {
+      truncated = true;
+      return;
+    }
+    out.push_back(a);
+  }
+}
+
+size_t CookieSigner::Sign(const CookieContents& c, std::array<uint8_t, kMaxSize>& out) const {
   Cursor w{out.data()};
   w.U64(uint64_t(c.created_us));
   w.U32(c.lifetime_ms);
@@ -48,7 +72,11 @@ void CookieSigner::Sign(const CookieContents& c, std::array<uint8_t, kSize>& out
   w.U32(c.peer_rwnd);
   w.U32(c.local_tie_tag);
   w.U32(c.peer_tie_tag);
-  w.U32(0);  // reserved
+  const size_t n = std::min(c.peer_addresses.size(), CookieContents::kMaxPeerAddresses);
+  const bool truncated = c.peer_addresses_truncated || c.peer_addresses.size() > n;
+  w.U8(uint8_t(n | (truncated ? 0x80 : 0)));  // the listed addresses, after local_port
+  w.U8(0);  // reserved
+  w.U16(0);
   w.U16(c.outbound_streams);
   w.U16(c.inbound_streams);
   w.U8(c.peer.ip.family);
@@ -56,15 +84,23 @@ void CookieSigner::Sign(const CookieContents& c, std::array<uint8_t, kSize>& out
   w.p += 16;
   w.U16(c.peer.port);
   w.U16(c.local_port);
+  for (size_t i = 0; i < n; ++i) {
+    w.U8(c.peer_addresses[i].family);
+    std::memcpy(w.p, c.peer_addresses[i].bytes.data(), 16);
+    w.p += 16;
+  }
   w.U8(generation_);
   const size_t body = size_t(w.p - out.data());
   Mac(current_, ByteView(out.data(), body), w.p);
+  return body + kMacSize;
 }
 
 CookieSigner::Verified CookieSigner::Verify(ByteView cookie, TimePoint now) const {
   Verified v{Verdict::kMalformed, {}, 0};
-  if (cookie.size() != kSize) return v;
-  const size_t body = kSize - kMacSize;
+  if (cookie.size() < kBaseSize || cookie.size() > kMaxSize || (cookie.size() - kBaseSize) % kAddressSize != 0) {
+    return v;
+  }
+  const size_t body = cookie.size() - kMacSize;
   const uint8_t gen = cookie[body - 1];
   const std::vector<uint8_t>* key = gen == generation_ ? &current_
                                     : (gen == uint8_t(generation_ - 1) && !previous_.empty()) ? &previous_
@@ -90,7 +126,9 @@ CookieSigner::Verified CookieSigner::Verify(ByteView cookie, TimePoint now) cons
   c.peer_rwnd = r.U32();
   c.local_tie_tag = r.U32();
   c.peer_tie_tag = r.U32();
-  r.U32();
+  const uint8_t count = r.U8();
+  r.U8();
+  r.U16();
   c.outbound_streams = r.U16();
   c.inbound_streams = r.U16();
   c.peer.ip.family = r.U8();
@@ -98,6 +136,18 @@ CookieSigner::Verified CookieSigner::Verify(ByteView cookie, TimePoint now) cons
   r.p += 16;
   c.peer.port = r.U16();
   c.local_port = r.U16();
+  c.peer_addresses_truncated = count & 0x80;
+  const size_t n = count & 0x7F;
+  if (cookie.size() != kBaseSize + n * kAddressSize) {  // signed by us, so never; but check
+    v.verdict = Verdict::kMalformed;
+    return v;
+  }
+  c.peer_addresses.resize(n);
+  for (auto& a : c.peer_addresses) {
+    a.family = r.U8();
+    std::memcpy(a.bytes.data(), r.p, 16);
+    r.p += 16;
+  }
   // 5.1.5 step 3: compare the creation time plus lifespan with now.
   const int64_t expires = c.created_us + int64_t(c.lifetime_ms) * 1000;
   const int64_t now_us = now.time_since_epoch().count();

@@ -11,6 +11,8 @@
 
 #include "rawsctp/engine/types.h"
 #include "rawsctp/proto/bytes.h"
+#include "rawsctp/proto/ip.h"
+#include "rawsctp/proto/tlv.h"
 
 namespace rawsctp::engine {
 
@@ -28,19 +30,36 @@ struct CookieContents {
   uint32_t peer_tie_tag = 0;
   TransportAddress peer;
   uint16_t local_port = 0;
+  // The addresses the peer listed in its INIT (IPv4/IPv6 Address
+  // parameters), other than `peer.ip`: with them the association can tell
+  // an INIT that adds addresses (5.2.2). At most kMaxPeerAddresses; beyond
+  // that `peer_addresses_truncated`, and no INIT counts as adding any.
+  static constexpr size_t kMaxPeerAddresses = 16;
+  std::vector<proto::IpAddress> peer_addresses;
+  bool peer_addresses_truncated = false;
 };
+
+// The IPv4 and IPv6 Address parameters of an INIT or INIT ACK, other than
+// `source`, at most CookieContents::kMaxPeerAddresses (`truncated` if more).
+void ListedAddresses(const proto::TlvRange& params, const proto::IpAddress& source,
+                     std::vector<proto::IpAddress>& out, bool& truncated);
 
 class CookieSigner {
  public:
   static constexpr size_t kMacSize = 32;
-  static constexpr size_t kSize = 8 + 4 * 9 + 2 * 2 + 1 + 16 + 2 + 2 + 1 + kMacSize;
+  // Fixed fields (one byte of them counts the listed addresses), then 17
+  // bytes per listed address, the secret's generation and the MAC.
+  static constexpr size_t kBaseSize = 8 + 4 * 9 + 2 * 2 + 1 + 16 + 2 + 2 + 1 + kMacSize;
+  static constexpr size_t kAddressSize = 17;
+  static constexpr size_t kMaxSize = kBaseSize + kAddressSize * CookieContents::kMaxPeerAddresses;
 
   explicit CookieSigner(proto::ByteView secret) { Rotate(secret); }
   // Makes `secret` current; the previous one still verifies.
   void Rotate(proto::ByteView secret);
 
-  // Serializes and signs into `out` (kSize bytes).
-  void Sign(const CookieContents& c, std::array<uint8_t, kSize>& out) const;
+  // Serializes and signs into `out`; returns the cookie's size (kBaseSize
+  // plus kAddressSize per listed address).
+  size_t Sign(const CookieContents& c, std::array<uint8_t, kMaxSize>& out) const;
 
   enum class Verdict : uint8_t { kValid, kBadMac, kMalformed, kStale };
   struct Verified {

@@ -301,6 +301,32 @@ void Endpoint::AnswerInit(TimePoint now, const TransportAddress& src, ByteView p
     ReplyAbort(src, peer_tag, false, uint16_t(CauseCode::kInvalidMandatoryParameter), {});
     return;
   }
+  if (existing) {
+    // 5.2.2: an unexpected INIT that adds addresses to an established
+    // association draws an ABORT under its Initiate Tag, listing them
+    // (Restart of an Association with New Addresses); the association stays.
+    const State st = existing->state();
+    if (st == State::kEstablished || st == State::kShutdownPending || st == State::kShutdownSent ||
+        st == State::kShutdownReceived) {
+      std::vector<uint8_t> added;
+      for (const Tlv& t : init->params()) {
+        const bool v4 = t.type == uint16_t(ParameterType::kIpv4Address) && t.value.size() == 4;
+        const bool v6 = t.type == uint16_t(ParameterType::kIpv6Address) && t.value.size() == 16;
+        if (!v4 && !v6) continue;
+        IpAddress a;
+        a.family = v4 ? 4 : 6;
+        std::copy(t.value.begin(), t.value.end(), a.bytes.begin());
+        if (a == src.ip || existing->KnowsPeerAddress(a)) continue;
+        if (added.size() + t.bytes().size() > 1024) break;  // the ABORT lists what fits one packet
+        added.insert(added.end(), t.bytes().begin(), t.bytes().end());
+      }
+      if (!added.empty()) {
+        ++counters_.inits_adding_addresses;
+        ReplyAbort(src, peer_tag, false, uint16_t(CauseCode::kRestartWithNewAddresses), added);
+        return;
+      }
+    }
+  }
   CollisionInfo ci;
   if (existing) {
     ci = existing->OnInitCollision(now);
@@ -356,10 +382,11 @@ void Endpoint::AnswerInit(TimePoint now, const TransportAddress& src, ByteView p
   c.peer_tie_tag = ci.peer_tie_tag;
   c.peer = src;
   c.local_port = options_.local_port;
-  std::array<uint8_t, CookieSigner::kSize> cookie;
-  cookies_->Sign(c, cookie);
+  ListedAddresses(init->params(), src.ip, c.peer_addresses, c.peer_addresses_truncated);
+  std::array<uint8_t, CookieSigner::kMaxSize> cookie_buf;
+  const ByteView cookie(cookie_buf.data(), cookies_->Sign(c, cookie_buf));
 
-  std::vector<uint8_t> buf(64 + CookieSigner::kSize + unrecognized.size());
+  std::vector<uint8_t> buf(64 + cookie.size() + unrecognized.size());
   PacketWriter pw(buf, options_.local_port, src.port, VerificationTag(peer_tag));
   Writer& w = pw.writer();
   // Section 6: never advertise less than 1500 bytes in INIT ACK.

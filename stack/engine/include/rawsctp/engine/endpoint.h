@@ -37,6 +37,7 @@ struct EndpointCounters {
   uint64_t discarded = 0;          // 8.5 tag mismatch, INIT rules, OOTB silent drops
   uint64_t ootb = 0;
   uint64_t inits_answered = 0;     // INIT ACKs sent (no state kept)
+  uint64_t inits_adding_addresses = 0;  // 5.2.2: INITs that would add addresses, answered with ABORT
   uint64_t cookies_bad = 0;        // bad MAC or malformed
   uint64_t cookies_stale = 0;
   uint64_t backlog_full = 0;       // COOKIE ECHO refused with Out of Resource
