@@ -43,10 +43,14 @@
 #include "rawsctp/runtime/endpoint.h"
 #include "rawsctp/runtime/pcap_writer.h"
 #include "../common/app.h"
+#include "../common/bulk_pattern.h"
 
 namespace asio = boost::asio;
 using asio::use_awaitable;
 using Clock = std::chrono::steady_clock;
+using rawsctp::apps::Pattern;
+using rawsctp::apps::PatternOffset;
+using rawsctp::apps::StreamChecksum;
 
 namespace {
 
@@ -165,40 +169,6 @@ Args Parse(int argc, char** argv) {
   return a;
 }
 
-// ---------------------------------------------------------------- checksum
-// FNV-1a (64 bit) over each stream's ordered bytes in order; unordered
-// messages, whose order is not kept, each hashed alone and summed. The
-// result folds the per-stream values in stream order, then the sum.
-
-constexpr uint64_t kFnvBasis = 0xcbf29ce484222325ull, kFnvPrime = 0x100000001b3ull;
-
-uint64_t Fnv(uint64_t h, const uint8_t* p, size_t n) {
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * kFnvPrime;
-  return h;
-}
-
-struct StreamChecksum {
-  std::map<uint16_t, uint64_t> ordered;
-  uint64_t unordered = 0;
-  void Add(uint16_t stream, bool unord, const uint8_t* p, size_t n) {
-    if (unord) {
-      unordered += Fnv(kFnvBasis, p, n);
-    } else {
-      auto [it, fresh] = ordered.try_emplace(stream, kFnvBasis);
-      it->second = Fnv(it->second, p, n);
-    }
-  }
-  uint64_t Value() const {
-    uint64_t h = kFnvBasis;
-    for (const auto& [s, v] : ordered) {
-      const uint8_t b[10] = {uint8_t(s >> 8), uint8_t(s), uint8_t(v >> 56), uint8_t(v >> 48), uint8_t(v >> 40),
-                             uint8_t(v >> 32), uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)};
-      h = Fnv(h, b, sizeof(b));
-    }
-    return h ^ unordered;
-  }
-};
-
 // ---------------------------------------------------------------- common
 
 std::function<void(int)> g_finish;
@@ -236,75 +206,88 @@ void PrintStats(const std::optional<rawsctp::engine::AssociationStats>& s) {
 
 // ---------------------------------------------------------------- server
 
-asio::awaitable<void> Serve(rawsctp::association a, const Args& args) {
-  const std::string peer = a.remote_endpoint().ToString();
-  uint64_t bytes = 0, messages = 0, pings = 0;
-  StreamChecksum sum;
-  Clock::time_point first{}, last{};
-  std::error_code ec;
-  for (;;) {
-    auto [rec, m] = co_await a.async_receive(use_awaitable);
-    if (rec) {
-      ec = rec;
-      break;
+// One association's server side. Callback-driven, not a coroutine: an idle
+// association costs this object and the one pending receive that owns it
+// (about 200 bytes with the handler), where a coroutine frame with its
+// co_spawn state took about 1.1 KB. The handler of the pending operation
+// (receive, or the echo of a PING) holds the only pointer to the session;
+// each completion re-arms the receive or, at the end, prints the summary
+// and lets the session go.
+class Session {
+ public:
+  static void Start(rawsctp::association a, const Args& args) {
+    Receive(std::unique_ptr<Session>(new Session(std::move(a), args)));
+  }
+
+ private:
+  Session(rawsctp::association a, const Args& args) : a_(std::move(a)), args_(args) {}
+
+  // Completes the echo of a PING: on to the next message.
+  struct Echoed {
+    std::unique_ptr<Session> s;
+    std::vector<uint8_t> data;
+    void operator()(std::error_code ec) {
+      if (ec) return s->Finish(ec);
+      Receive(std::move(s));
     }
-    if (m.ppid == kPingPpid) {
-      ++pings;
-      const std::error_code sec =
-          co_await a.async_send(m.stream, m.ppid, asio::buffer(m.data), m.unordered, use_awaitable);
-      if (sec) {
-        ec = sec;
-        break;
+  };
+
+  static void Receive(std::unique_ptr<Session> s) {
+    Session& self = *s;  // stays alive: the handler owns it
+    self.a_.async_receive([s = std::move(s)](std::error_code ec, rawsctp::message m) mutable {
+      Session& t = *s;
+      if (ec) return t.Finish(ec);
+      if (m.ppid == kPingPpid) {
+        ++t.pings_;
+        // The echo's bytes live in its completion handler until the send completes.
+        Echoed done{std::move(s), std::move(m.data)};
+        const auto buf = asio::buffer(done.data);  // stays valid: moving a vector keeps its buffer
+        t.a_.async_send(m.stream, m.ppid, buf, m.unordered, std::move(done));
+        return;
       }
-      continue;
+      const auto now = Clock::now();
+      if (t.messages_ == 0) t.first_ = now;
+      t.last_ = now;
+      ++t.messages_;
+      t.bytes_ += m.data.size();
+      t.sum_.Add(m.stream, m.unordered, m.data.data(), m.data.size());
+      Receive(std::move(s));
+    });
+  }
+
+  // The association ended with `ec` (errc::shut_down: gracefully).
+  void Finish(std::error_code ec) {
+    const bool graceful = ec == rawsctp::errc::shut_down;
+    const bool carried = messages_ > 0 || pings_ > 0;
+    if (carried || args_.verbose) {
+      const double secs = messages_ > 1 ? Seconds(last_ - first_) : 0.0;
+      std::printf("sctp-perf: %s: %s; sank %" PRIu64 " bytes in %" PRIu64 " messages in %.3f s (%.1f Mbit/s), "
+                  "checksum %016" PRIx64 "; echoed %" PRIu64 " pings\n",
+                  a_.remote_endpoint().ToString().c_str(), graceful ? "shut down" : ec.message().c_str(), bytes_,
+                  messages_, secs, secs > 0 ? double(bytes_) * 8 / secs / 1e6 : 0.0, sum_.Value(), pings_);
+      std::fflush(stdout);
+      if (args_.verbose) PrintStats(a_.stats());
     }
-    const auto now = Clock::now();
-    if (messages == 0) first = now;
-    last = now;
-    ++messages;
-    bytes += m.data.size();
-    sum.Add(m.stream, m.unordered, m.data.data(), m.data.size());
+    if (args_.once && carried) g_finish(graceful ? 0 : 1);
   }
-  const bool graceful = ec == rawsctp::errc::shut_down;
-  const bool carried = messages > 0 || pings > 0;
-  if (carried || args.verbose) {
-    const double secs = messages > 1 ? Seconds(last - first) : 0.0;
-    std::printf("sctp-perf: %s: %s; sank %" PRIu64 " bytes in %" PRIu64 " messages in %.3f s (%.1f Mbit/s), "
-                "checksum %016" PRIx64 "; echoed %" PRIu64 " pings\n",
-                peer.c_str(), graceful ? "shut down" : ec.message().c_str(), bytes, messages, secs,
-                secs > 0 ? double(bytes) * 8 / secs / 1e6 : 0.0, sum.Value(), pings);
-    std::fflush(stdout);
-    if (args.verbose) PrintStats(a.stats());
-  }
-  if (args.once && carried) g_finish(graceful ? 0 : 1);
-}
+
+  rawsctp::association a_;
+  const Args& args_;
+  uint64_t bytes_ = 0, messages_ = 0, pings_ = 0;
+  Clock::time_point first_{}, last_{};
+  StreamChecksum sum_;
+};
 
 asio::awaitable<void> AcceptLoop(rawsctp::endpoint& ep, const Args& args) {
   for (;;) {
     auto [ec, a] = co_await ep.async_accept(use_awaitable);
     if (ec) co_return;
     if (args.verbose) std::fprintf(stderr, "sctp-perf: association from %s\n", a.remote_endpoint().ToString().c_str());
-    asio::co_spawn(ep.get_executor(), Serve(a, args), asio::detached);
+    Session::Start(std::move(a), args);
   }
 }
 
 // ---------------------------------------------------------------- client
-
-// The bulk pattern: messages are cut from it at offsets that move with the
-// message number.
-constexpr size_t kPatternSize = 1 << 20;
-
-std::vector<uint8_t> Pattern(size_t size) {
-  std::vector<uint8_t> v(kPatternSize + size);
-  uint64_t s = 0x9E3779B97F4A7C15ull;
-  for (auto& b : v) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    b = uint8_t(s);
-  }
-  return v;
-}
 
 struct Result {
   uint64_t bytes = 0, messages = 0, round_trips = 0, associations = 0, bad = 0;
@@ -411,7 +394,7 @@ asio::awaitable<void> Bulk(rawsctp::endpoint& ep, const Args& args, Result& r) {
     } else if ((seq & 15) == 0 && Clock::now() >= end) {
       break;
     }
-    const uint8_t* p = pattern.data() + (seq * 4099) % kPatternSize;
+    const uint8_t* p = pattern.data() + PatternOffset(seq);
     const bool unordered = args.unordered || (args.mixed && (stream & 1));
     ec = co_await a.async_send(stream, kBulkPpid, asio::buffer(p, n), unordered, use_awaitable);
     if (ec) break;
@@ -477,8 +460,8 @@ asio::awaitable<void> Pingpong(rawsctp::endpoint& ep, const Args& args, Result& 
   auto send = [&](uint16_t stream) -> asio::awaitable<std::error_code> {
     const uint64_t seq = next++;
     Flight& f = out[seq];
-    f.data.assign(pattern.begin() + std::ptrdiff_t((seq * 4099) % kPatternSize),
-                  pattern.begin() + std::ptrdiff_t((seq * 4099) % kPatternSize + args.size));
+    f.data.assign(pattern.begin() + std::ptrdiff_t(PatternOffset(seq)),
+                  pattern.begin() + std::ptrdiff_t(PatternOffset(seq) + args.size));
     for (size_t i = 0; i < std::min<size_t>(8, f.data.size()); ++i) f.data[i] = uint8_t(seq >> (8 * i));
     f.sent = Clock::now();
     co_return co_await a.async_send(stream, kPingPpid, asio::buffer(f.data), args.unordered, use_awaitable);

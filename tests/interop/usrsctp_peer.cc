@@ -45,6 +45,8 @@
 #include <thread>
 #include <vector>
 
+#include "../../apps/common/bulk_pattern.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -613,50 +615,10 @@ size_t EchoSize(uint64_t seq) {
   return a.size_min + size_t((s >> 1) % span);
 }
 
-constexpr size_t kPatternSize = 1 << 20;
-
-std::vector<uint8_t> Pattern(size_t size) {
-  std::vector<uint8_t> v(kPatternSize + size);
-  uint64_t s = 0x9E3779B97F4A7C15ull;
-  for (auto& b : v) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    b = uint8_t(s);
-  }
-  return v;
-}
-
-// sctp-perf's checksum: FNV-1a per ordered stream in order, unordered
-// messages hashed alone and summed, folded in stream order.
-constexpr uint64_t kFnvBasis = 0xcbf29ce484222325ull, kFnvPrime = 0x100000001b3ull;
-
-uint64_t Fnv(uint64_t h, const uint8_t* p, size_t n) {
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * kFnvPrime;
-  return h;
-}
-
-struct StreamChecksum {
-  std::map<uint16_t, uint64_t> ordered;
-  uint64_t unordered = 0;
-  void Add(uint16_t stream, bool unord, const uint8_t* p, size_t n) {
-    if (unord) {
-      unordered += Fnv(kFnvBasis, p, n);
-    } else {
-      auto [it, fresh] = ordered.try_emplace(stream, kFnvBasis);
-      it->second = Fnv(it->second, p, n);
-    }
-  }
-  uint64_t Value() const {
-    uint64_t h = kFnvBasis;
-    for (const auto& [s, v] : ordered) {
-      const uint8_t b[10] = {uint8_t(s >> 8), uint8_t(s), uint8_t(v >> 56), uint8_t(v >> 48), uint8_t(v >> 40),
-                             uint8_t(v >> 32), uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)};
-      h = Fnv(h, b, sizeof(b));
-    }
-    return h ^ unordered;
-  }
-};
+// The bulk pattern and sctp-perf's checksum: apps/common/bulk_pattern.h.
+using rawsctp::apps::Pattern;
+using rawsctp::apps::PatternOffset;
+using rawsctp::apps::StreamChecksum;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -1019,7 +981,7 @@ void Bulk(Result& res) {
     } else if ((seq & 15) == 0 && Clock::now() >= end) {
       break;
     }
-    const uint8_t* p = pattern.data() + (seq * 4099) % kPatternSize;
+    const uint8_t* p = pattern.data() + PatternOffset(seq);
     const bool unord = g_args.unordered || (g_args.mixed && (stream & 1));
     if ((err = Send(s, 0, stream, kBulkPpid, p, n, unord)) != 0) break;
     sum.Add(stream, unord, p, n);
@@ -1096,8 +1058,8 @@ void Pingpong(Result& res) {
   auto send = [&](uint16_t stream) {
     const uint64_t seq = next++;
     Flight& f = out[seq];
-    f.data.assign(pattern.begin() + std::ptrdiff_t((seq * 4099) % kPatternSize),
-                  pattern.begin() + std::ptrdiff_t((seq * 4099) % kPatternSize + size));
+    f.data.assign(pattern.begin() + std::ptrdiff_t(PatternOffset(seq)),
+                  pattern.begin() + std::ptrdiff_t(PatternOffset(seq) + size));
     for (size_t i = 0; i < std::min<size_t>(8, f.data.size()); ++i) f.data[i] = uint8_t(seq >> (8 * i));
     f.sent = Clock::now();
     return Send(s, 0, stream, kPingPpid, f.data.data(), f.data.size(), g_args.unordered);
@@ -1283,7 +1245,7 @@ int ChecksumOnly() {
   uint16_t stream = 0;
   for (uint64_t seq = 0; taken < g_args.bytes; ++seq) {
     const size_t n = size_t(std::min<uint64_t>(size, g_args.bytes - taken));
-    const uint8_t* p = pattern.data() + (seq * 4099) % kPatternSize;
+    const uint8_t* p = pattern.data() + PatternOffset(seq);
     const bool unord = g_args.unordered || (g_args.mixed && (stream & 1));
     sum.Add(stream, unord, p, n);
     taken += n;
