@@ -37,6 +37,8 @@ struct CommonArgs {
 // A decimal number no larger than `max`; with `suffixes`, K/M/G multiply by
 // 10^3/10^6/10^9. nullopt if it is not one.
 inline std::optional<uint64_t> ParseNumber(const std::string& v, uint64_t max, bool suffixes = false) {
+  // Digits only: strtoull would also take a sign ("-1" wraps) and leading blanks.
+  if (v.empty() || v[0] < '0' || v[0] > '9') return std::nullopt;
   char* end = nullptr;
   errno = 0;
   unsigned long long n = std::strtoull(v.c_str(), &end, 10);
@@ -115,11 +117,13 @@ inline constexpr const char* kAssociationOptionsUsage =
 
 // Opens the endpoint (with --pcap capture), runs `start` on it, and drives
 // the io_context until `finish` is called. A server exits 0 on Ctrl-C
-// unless --once; a client fails after `timeout_s` (none if 0). Returns the
-// exit code.
+// unless --once; a client fails after `timeout_s` (none if 0), after
+// printing the timeout and calling `on_timeout` (if any). Returns the exit
+// code.
 inline int RunApp(const char* prog, CommonArgs& c, bool server, double timeout_s,
                   std::function<void(int)>& finish,
-                  const std::function<void(asio::io_context&, rawsctp::endpoint&)>& start) {
+                  const std::function<void(asio::io_context&, rawsctp::endpoint&)>& start,
+                  const std::function<void()>& on_timeout = nullptr) {
   const auto& ao = c.ep.association;
   if (ao.rto_min > ao.rto_max || ao.rto_initial > ao.rto_max) {
     std::fprintf(stderr, "%s: --rto-min and --rto-initial must not exceed --rto-max\n", prog);
@@ -174,6 +178,7 @@ inline int RunApp(const char* prog, CommonArgs& c, bool server, double timeout_s
     deadline.async_wait([&](const boost::system::error_code& e) {
       if (e) return;
       std::fprintf(stderr, "%s: timed out after %.0f s\n", prog, timeout_s);
+      if (on_timeout) on_timeout();
       finish(1);
     });
   }

@@ -27,6 +27,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,13 +60,16 @@ server:
                        or by --abort-after)
   --abort-after N      abort each association after echoing N messages
   --shutdown-after N   shut each association down after echoing N messages
+  --streams K          outbound streams, so messages on streams below K can be echoed
+                       (default 10)
 client:
   --count N            messages to send (default 10)
   --size BYTES|MIN-MAX message size, or a range of mixed sizes (default 1000)
   --streams K          streams used round robin, one message in flight on each (default 1)
   --unordered          send unordered messages
-  --timeout SECONDS    give up after this long (default 60)
+  --timeout SECONDS    give up after this long, at least 1 (default 60)
   --abort-after N      abort after N echoes came back (exit 0 if they were intact)
+Options that do not apply to the role are errors.
 association options:
 )";
 
@@ -97,8 +101,10 @@ Args Parse(int argc, char** argv) {
   a.port = 5001;
   a.ep.protocol = 132;
   std::vector<std::string> pos;
+  std::set<std::string> given;  // to reject options the role would ignore
   for (int i = 1; i < argc; ++i) {
     const std::string o = argv[i];
+    given.insert(o);
     auto value = [&]() -> std::string {
       if (i + 1 >= argc) Usage(o + " needs a value");
       return argv[++i];
@@ -130,18 +136,27 @@ Args Parse(int argc, char** argv) {
     else if (o == "--unordered") a.unordered = true;
     else if (o == "--abort-after") a.abort_after = Number(o, value(), 1ull << 40);
     else if (o == "--shutdown-after") a.shutdown_after = Number(o, value(), 1ull << 40);
-    else if (o == "--timeout") a.timeout = double(Number(o, value(), 1u << 30));
+    else if (o == "--timeout") {
+      a.timeout = double(Number(o, value(), 1u << 30));
+      if (a.timeout <= 0) Usage("--timeout must be at least 1 (seconds)");
+    }
     else if (!o.empty() && o[0] == '-') Usage("unknown option " + o);
     else pos.push_back(o);
   }
   if (pos.empty()) Usage("say server or client");
   a.mode = pos[0];
+  auto reject = [&](std::initializer_list<const char*> opts, const std::string& why) {
+    for (const char* o : opts)
+      if (given.count(o)) Usage(std::string(o) + " " + why);
+  };
   if (a.mode == "server") {
     if (pos.size() != 1) Usage("server takes no HOST");
+    reject({"--count", "--size", "--unordered", "--timeout"}, "is a client option");
   } else if (a.mode == "client") {
     if (pos.size() != 2) Usage("client needs one HOST");
     a.host = pos[1];
-    if (a.shutdown_after) Usage("--shutdown-after is a server option");
+    reject({"--shutdown-after", "--once"}, "is a server option");
+    if (a.port == 0) Usage("--port is 1..65535 for a client");
   } else {
     Usage("unknown mode '" + a.mode + "'");
   }

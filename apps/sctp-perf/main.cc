@@ -37,6 +37,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,8 @@ common options:
   --help               this text
 server:
   --once               exit after the first association that carried data ends
+  --streams K          outbound streams, so PINGs on streams below K can be echoed
+                       (default 10)
 client:
   --mode M             bulk (default), pingpong or connect
   --bytes N            bulk: bytes to send (default 100 MB unless --time); suffixes K M G
@@ -83,7 +86,9 @@ client:
   --unordered          send unordered messages
   --mixed              bulk: unordered on the odd streams, ordered on the even ones
   --json               print one JSON object with the results at the end
-  --timeout S          give up after this long (default: 60 + --time)
+  --timeout S          give up after S seconds, at least 1 (default: 60 + --time)
+Options that do not apply to the role or the mode are errors. A client that cannot
+associate prints only the error (with --json: {"mode", "ok": false, "error"}), exit 1.
 association options:
 )";
 
@@ -113,8 +118,10 @@ Args Parse(int argc, char** argv) {
   Args a;
   a.port = 5003;
   std::vector<std::string> pos;
+  std::set<std::string> given;  // the client options given, to reject those that would be ignored
   for (int i = 1; i < argc; ++i) {
     const std::string o = argv[i];
+    given.insert(o);
     auto value = [&]() -> std::string {
       if (i + 1 >= argc) Usage(o + " needs a value");
       return argv[++i];
@@ -135,24 +142,49 @@ Args Parse(int argc, char** argv) {
       a.bytes = Number(o, value(), 1ull << 50, true);
       if (a.bytes == 0) Usage("--bytes must be at least 1");
     }
-    else if (o == "--count") a.count = Number(o, value(), 1ull << 40, true);
-    else if (o == "--time") a.time = double(Number(o, value(), 1u << 24));
-    else if (o == "--size") a.size = Number(o, value(), 1 << 24, true);
+    else if (o == "--count") {
+      a.count = Number(o, value(), 1ull << 40, true);
+      if (a.count == 0) Usage("--count must be at least 1");
+    } else if (o == "--time") {
+      a.time = double(Number(o, value(), 1u << 24));
+      if (a.time <= 0) Usage("--time must be at least 1 (seconds)");
+    } else if (o == "--size") {
+      a.size = Number(o, value(), 1 << 24, true);
+      if (a.size == 0) Usage("--size must be at least 1");
+    }
     else if (o == "--streams") a.streams = uint16_t(Number(o, value(), 65535));
     else if (o == "--unordered") a.unordered = true;
     else if (o == "--mixed") a.mixed = true;
     else if (o == "--json") a.json = true;
-    else if (o == "--timeout") a.timeout = double(Number(o, value(), 1u << 24));
+    else if (o == "--timeout") {
+      a.timeout = double(Number(o, value(), 1u << 24));
+      if (a.timeout <= 0) Usage("--timeout must be at least 1 (seconds)");
+    }
     else if (!o.empty() && o[0] == '-') Usage("unknown option " + o);
     else pos.push_back(o);
   }
   if (pos.empty()) Usage("say server or client");
   a.role = pos[0];
+  // Options that would be silently ignored are errors.
+  auto reject = [&](std::initializer_list<const char*> opts, const std::string& why) {
+    for (const char* o : opts)
+      if (given.count(o)) Usage(std::string(o) + " " + why);
+  };
   if (a.role == "server") {
     if (pos.size() != 1) Usage("server takes no HOST");
+    reject({"--mode", "--bytes", "--time", "--count", "--size", "--unordered", "--mixed", "--json", "--timeout"},
+           "is a client option");
   } else if (a.role == "client") {
     if (pos.size() != 2) Usage("client needs one HOST");
     a.host = pos[1];
+    reject({"--once"}, "is a server option");
+    if (a.port == 0) Usage("--port is 1..65535 for a client");
+    if (a.mode != "bulk") reject({"--bytes", "--mixed"}, "applies to --mode bulk only");
+    if (a.mode == "bulk") reject({"--count"}, "applies to --mode pingpong and connect only");
+    if (a.mode == "connect") reject({"--size", "--streams", "--unordered"}, "does not apply to --mode connect");
+    if (a.count && a.time > 0) Usage("give --count or --time, not both");
+    // Pingpong carries each message's number in its first 8 bytes.
+    if (a.mode == "pingpong" && given.count("--size") && a.size < 8) Usage("--size must be at least 8 for pingpong");
   } else {
     Usage("unknown role '" + a.role + "' (server or client)");
   }
@@ -162,7 +194,7 @@ Args Parse(int argc, char** argv) {
   if (a.unordered && a.mixed) Usage("give --unordered or --mixed, not both");
   if (a.mode == "bulk" && !a.bytes && a.time <= 0) a.bytes = 100000000;
   if (a.mode != "bulk" && !a.count && a.time <= 0) a.time = 5;
-  if (a.timeout <= 0) a.timeout = 60 + a.time;
+  if (a.timeout == 0) a.timeout = 60 + a.time;
   if (a.verbose) a.ep.log = [](const std::string& s) { std::fprintf(stderr, "sctp-perf: %s\n", s.c_str()); };
   a.ep.association.outbound_streams = std::max<uint16_t>(a.streams, 10);
   a.ep.association.max_message_size = std::max<size_t>(a.size, a.ep.association.max_message_size);
@@ -295,6 +327,7 @@ struct Result {
   uint64_t checksum = 0;
   std::vector<double> rtts;  // microseconds
   std::optional<rawsctp::engine::AssociationStats> stats;
+  bool associated = false;  // false: nothing was measured, only `error` is reported
   bool ok = false;
   std::string error;
 };
@@ -371,6 +404,7 @@ asio::awaitable<void> Bulk(rawsctp::endpoint& ep, const Args& args, Result& r) {
     r.error = "cannot associate with " + args.host + " port " + std::to_string(args.port) + ": " + cec.message();
     co_return;
   }
+  r.associated = true;
   const uint16_t streams =
       std::min<uint16_t>(args.streams, a.stats() ? a.stats()->outbound_streams : args.streams);
   const std::vector<uint8_t> pattern = Pattern(args.size);
@@ -439,6 +473,7 @@ asio::awaitable<void> Pingpong(rawsctp::endpoint& ep, const Args& args, Result& 
     r.error = "cannot associate with " + args.host + " port " + std::to_string(args.port) + ": " + cec.message();
     co_return;
   }
+  r.associated = true;
   const uint16_t streams =
       std::min<uint16_t>(args.streams, a.stats() ? a.stats()->outbound_streams : args.streams);
   // One message per stream in flight; its first 8 bytes carry its number.
@@ -521,6 +556,7 @@ asio::awaitable<void> Connects(rawsctp::endpoint& ep, const Args& args, Result& 
       r.error = "association " + std::to_string(r.associations + 1) + ": cannot associate: " + cec.message();
       break;
     }
+    r.associated = true;
     r.rtts.push_back(std::chrono::duration<double, std::micro>(Clock::now() - now).count());
     const std::error_code sec = co_await a.async_shutdown(use_awaitable);
     r.stats = a.stats();
@@ -535,7 +571,28 @@ asio::awaitable<void> Connects(rawsctp::endpoint& ep, const Args& args, Result& 
   r.ok = r.error.empty();
 }
 
+// `s` escaped for a JSON string (control characters dropped).
+std::string JsonEscape(const std::string& s) {
+  std::string e;
+  for (char c : s) {
+    if (c == '"' || c == '\\') e += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) e += c;
+  }
+  return e;
+}
+
+// With --json, the object of a run that measured nothing.
+std::string ErrorJson(const Args& args, const std::string& error) {
+  return "{\"mode\": \"" + args.mode + "\", \"ok\": false, \"error\": \"" + JsonEscape(error) + "\"}";
+}
+
 void Report(const Args& args, Result& r) {
+  if (!r.associated) {  // no figures to print, only why
+    if (args.json) std::printf("%s\n", ErrorJson(args, r.error).c_str());
+    std::fflush(stdout);
+    std::fprintf(stderr, "sctp-perf: %s\n", r.error.c_str());
+    return;
+  }
   const double secs = r.seconds > 0 ? r.seconds : 1e-9;
   const double mbit = double(r.bytes) * 8 / secs / 1e6;
   const double rts = double(r.round_trips) / secs;
@@ -563,14 +620,7 @@ void Report(const Args& args, Result& r) {
     }
     j += buf;
     j += ", \"stats\": " + StatsJson(r.stats);
-    if (!r.error.empty()) {
-      std::string e;
-      for (char c : r.error) {
-        if (c == '"' || c == '\\') e += '\\';
-        if (static_cast<unsigned char>(c) >= 0x20) e += c;
-      }
-      j += ", \"error\": \"" + e + "\"";
-    }
+    if (!r.error.empty()) j += ", \"error\": \"" + JsonEscape(r.error) + "\"";
     j += "}";
     std::printf("%s\n", j.c_str());
   } else {
@@ -607,6 +657,14 @@ asio::awaitable<void> Client(rawsctp::endpoint& ep, const Args& args) {
 int main(int argc, char** argv) {
   Args args = Parse(argc, argv);
   const bool server = args.role == "server";
+  // A client that times out with --json still prints its one JSON object.
+  auto on_timeout = [&] {
+    if (!args.json || server) return;
+    char why[64];
+    std::snprintf(why, sizeof(why), "timed out after %.0f s", args.timeout);
+    std::printf("%s\n", ErrorJson(args, why).c_str());
+    std::fflush(stdout);
+  };
   return rawsctp::apps::RunApp("sctp-perf", args, server, args.timeout, g_finish,
                                [&](asio::io_context& io, rawsctp::endpoint& ep) {
                                  g_io = &io;
@@ -615,5 +673,6 @@ int main(int argc, char** argv) {
                                  } else {
                                    asio::co_spawn(io, Client(ep, args), asio::detached);
                                  }
-                               });
+                               },
+                               on_timeout);
 }

@@ -66,6 +66,54 @@ expect 2 "--count must be at least 1" "$echo" client 127.0.0.1 --count 0 --trans
 expect 2 "--bytes must be at least 1" "$perf" client 127.0.0.1 --bytes 0 --transport udp
 expect 2 "bad value for --bytes" "$perf" client 127.0.0.1 --bytes 99999999999G --transport udp
 expect 2 "--udp-port is 1..65535" "$perf" server --udp-port 0 --transport udp
+# Zero, negative, signed, huge and non-numeric values.
+expect 2 "--timeout must be at least 1" "$echo" client 127.0.0.1 --timeout 0 --transport udp
+expect 2 "--timeout must be at least 1" "$perf" client 127.0.0.1 --timeout 0 --transport udp
+expect 2 "bad value for --timeout: '-5'" "$perf" client 127.0.0.1 --timeout -5 --transport udp
+expect 2 "bad value for --count: '-0'" "$echo" client 127.0.0.1 --count -0 --transport udp
+expect 2 "bad value for --count: ' 5'" "$echo" client 127.0.0.1 --count " 5" --transport udp
+expect 2 "bad value for --count: '+5'" "$perf" client 127.0.0.1 --mode pingpong --count +5 --transport udp
+expect 2 "bad value for --size: 'abc'" "$perf" client 127.0.0.1 --size abc --transport udp
+expect 2 "bad value for --size" "$perf" client 127.0.0.1 --size 17M --transport udp
+expect 2 "bad value for --streams" "$echo" client 127.0.0.1 --streams 65536 --transport udp
+expect 2 "bad value for --time: '1.5'" "$perf" client 127.0.0.1 --time 1.5 --transport udp
+expect 2 "bad value for --port" "$perf" client 127.0.0.1 --port 99999 --transport udp
+expect 2 "--count must be at least 1" "$perf" client 127.0.0.1 --mode connect --count 0 --transport udp
+expect 2 "--time must be at least 1" "$perf" client 127.0.0.1 --mode pingpong --time 0 --transport udp
+expect 2 "--size must be at least 1" "$perf" client 127.0.0.1 --size 0 --transport udp
+expect 2 "--size must be at least 8 for pingpong" "$perf" client 127.0.0.1 --mode pingpong --size 7 --transport udp
+expect 2 "--port is 1..65535 for a client" "$perf" client 127.0.0.1 --port 0 --transport udp
+expect 2 "--port is 1..65535 for a client" "$echo" client 127.0.0.1 --port 0 --transport udp
+# Options the role or the mode would ignore.
+expect 2 "--bytes is a client option" "$perf" server --bytes 5 --transport udp
+expect 2 "--timeout is a client option" "$echo" server --timeout 5 --transport udp
+expect 2 "--once is a server option" "$perf" client 127.0.0.1 --once --transport udp
+expect 2 "--once is a server option" "$echo" client 127.0.0.1 --once --transport udp
+expect 2 "--bytes applies to --mode bulk only" "$perf" client 127.0.0.1 --mode pingpong --bytes 5 --transport udp
+expect 2 "--count applies to --mode pingpong and connect only" "$perf" client 127.0.0.1 --count 5 --transport udp
+expect 2 "--streams does not apply to --mode connect" "$perf" client 127.0.0.1 --mode connect --streams 2 --transport udp
+expect 2 "give --count or --time, not both" "$perf" client 127.0.0.1 --mode connect --count 2 --time 2 --transport udp
+
+# A client that cannot associate prints the error only (no zero result
+# line), exit 1; with --json one object with "ok": false and "error".
+# (Nothing listens on 127.0.0.1 port 1 over UDP encapsulation to port 9;
+# the ICMP port unreachable fails the INIT, or it times out: --timeout 3.)
+expect_only() {
+  want=$1 pattern=$2 absent=$3
+  shift 3
+  expect "$want" "$pattern" "$@"
+  if grep -q -e "$absent" "$tmp/out"; then
+    echo "FAIL: $* -> output has '$absent':"
+    sed 's/^/    /' "$tmp/out" | head -5
+    fails=$((fails + 1))
+  fi
+}
+for mode in bulk pingpong connect; do
+  expect_only 1 "sctp-perf: \(cannot associate\|association 1: cannot associate\|timed out\)" "sctp-perf: $mode:" \
+    "$perf" client 127.0.0.1 --mode $mode --port 1 --transport udp --udp-port 9 --timeout 3
+  expect_only 1 "^{\"mode\": \"$mode\", \"ok\": false, \"error\": \"" "\"bytes\"\|\"associations\"" \
+    "$perf" client 127.0.0.1 --mode $mode --port 1 --transport udp --udp-port 9 --timeout 3 --json
+done
 
 [ "$fails" -eq 0 ] && echo "all bad-input checks passed"
 exit $((fails != 0))
