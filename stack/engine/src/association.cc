@@ -207,8 +207,7 @@ bool Association::HandleCookieEcho(TimePoint now, const CookieContents& c) {
     path_.Reset(opts_, path_.address);
     fast_recovery_ = false;
     pending_control_.clear();
-    owed_sacks_ = {};
-    owed_sacks_head_ = 0;
+    owed_.reset();
     send_shutdown_ = send_shutdown_ack_ = false;
     timers_.fill(kNever);
     SetState(State::kEstablished);
@@ -501,13 +500,14 @@ void Association::OweSack() {
   // the sender would lose the SACKs its fast retransmit counts (7.2.4) and
   // its cwnd grows by (7.2.1). Bounded: beyond the cap the next SACK covers.
   constexpr size_t kMaxOwedBytes = 16 * 1024;
-  if (owed_sacks_.size() - owed_sacks_head_ >= kMaxOwedBytes) return;
+  if (!owed_) owed_ = std::make_unique<OwedSacks>();
+  if (owed_->chunks.size() - owed_->head >= kMaxOwedBytes) return;
   uint8_t buf[16 + 4 * DataTracker::kMaxGapBlocks + 4 * DataTracker::kMaxDuplicates];
   Writer w{MutableByteView(buf, sizeof buf)};
   const uint32_t rwnd = LocalRwnd();
   tracker_.WriteSack(w, rwnd);
   last_advertised_rwnd_ = rwnd;
-  owed_sacks_.insert(owed_sacks_.end(), buf, buf + w.size());
+  owed_->chunks.insert(owed_->chunks.end(), buf, buf + w.size());
 }
 
 void Association::HandleSack(TimePoint now, const SackChunk& s) {
@@ -1017,7 +1017,7 @@ bool Association::wants_transmit(TimePoint now) const {
       send_shutdown_ack_ || send_shutdown_complete_ || send_heartbeat_ || !pending_control_.empty())
     return true;
   if (closed()) return false;
-  if (owed_sacks_head_ < owed_sacks_.size() || tracker_.sack_due(now)) return true;
+  if (owes_sacks() || tracker_.sack_due(now)) return true;
   if (state_ == State::kCookieWait || state_ == State::kCookieEchoed) return false;
   if (rtx_.has_retransmits()) return true;
   return !send_queue_.empty() && burst_budget_ > 0;
@@ -1142,22 +1142,17 @@ size_t Association::PollTransmit(TimePoint now, MutableByteView buf) {
     return out->size();
   }
   const bool was_closed = closed();
-  if (owed_sacks_head_ < owed_sacks_.size()) {
+  if (owed_) {
     if (was_closed) {
-      owed_sacks_ = {};
-      owed_sacks_head_ = 0;
+      owed_.reset();
     } else {
       // The oldest owed SACK, alone (OweSack).
-      const uint8_t* chunk = owed_sacks_.data() + owed_sacks_head_;
+      const uint8_t* chunk = owed_->chunks.data() + owed_->head;
       const size_t len = Pad4(Load16(chunk + 2));
       PacketWriter pw(buf, local_port_, path_.address.port, VerificationTag(peer_tag_));
       pw.writer().Bytes(ByteView(chunk, len));
-      owed_sacks_head_ += uint32_t(len);
-      if (owed_sacks_head_ == owed_sacks_.size()) {
-        owed_sacks_head_ = 0;
-        if (owed_sacks_.capacity() > 1024) owed_sacks_ = {};  // an idle association keeps nothing big
-        owed_sacks_.clear();
-      }
+      owed_->head += len;
+      if (owed_->head == owed_->chunks.size()) owed_.reset();  // an idle association keeps nothing
       auto out = pw.Finish();
       if (!out) return 0;
       ++stats_.sacks_sent;

@@ -215,8 +215,12 @@ class Association {
   // SACK chunks owed to packets handled before the caller polled: each is
   // the SACK as it stood when a later DATA packet arrived, and goes out
   // alone, oldest first, before anything else (see OweSack).
-  std::vector<uint8_t> owed_sacks_;
-  uint32_t owed_sacks_head_ = 0;
+  struct OwedSacks {
+    std::vector<uint8_t> chunks;  // whole SACK chunks, back to back
+    size_t head = 0;              // the next one to send
+  };
+  std::unique_ptr<OwedSacks> owed_;  // null when none are owed (one pointer per idle association)
+  bool owes_sacks() const { return owed_ != nullptr; }
   uint32_t heartbeat_nonce_ = 0;
   uint32_t last_advertised_rwnd_ = 0;
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -28,7 +29,7 @@ class RingQueue {
   }
   void pop_front() {
     slots_[head_] = T();   // release what the element owns
-    head_ = (head_ + 1) & mask();
+    head_ = uint32_t((head_ + 1) & mask());
     --size_;
   }
   void clear() {
@@ -59,14 +60,16 @@ class RingQueue {
  private:
   size_t mask() const { return slots_.size() - 1; }
   void Grow() {
-    std::vector<T> next(slots_.empty() ? 16 : slots_.size() * 2);
+    // From 2 slots: an idle association's queues hold one element at most
+    // (a pending receive), and memory per idle association counts.
+    std::vector<T> next(slots_.empty() ? 2 : slots_.size() * 2);
     for (size_t i = 0; i < size_; ++i) next[i] = std::move((*this)[i]);
     slots_ = std::move(next);
     head_ = 0;
   }
   std::vector<T> slots_;
-  size_t head_ = 0;
-  size_t size_ = 0;
+  uint32_t head_ = 0;
+  uint32_t size_ = 0;
 };
 
 }  // namespace rawsctp::engine
