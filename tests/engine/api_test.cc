@@ -360,6 +360,58 @@ TEST_F(Api, ImmediateSackBitOnTheTailOfATransfer) {
   EXPECT_EQ(z->messages.size(), 3u);
 }
 
+// EndpointOptions::answer_other_ports: an INIT for an SCTP port nobody
+// listens on gets the ABORT of 8.4 item 3 (T bit clear, the INIT's
+// Initiate Tag), sent from that port; other chunks follow 8.4 as for any
+// out-of-the-blue packet. Off (raw IP, where other processes own other
+// ports): silence.
+TEST(ApiOtherPorts, AnsweredOnlyWhenAsked) {
+  for (bool answer : {false, true}) {
+    SeededRandom r(3);
+    EndpointOptions eo;
+    eo.local_port = 5000;
+    eo.answer_other_ports = answer;
+    Endpoint z(eo, r, std::vector<uint8_t>(32, 1));
+    z.Listen(4);
+    const TransportAddress peer{ParseIpAddress("10.0.0.1"), 40000}, me{ParseIpAddress("10.0.0.2"), 5009};
+    std::vector<uint8_t> buf(256);
+    auto packet = [&](uint32_t tag, const std::function<void(pr::PacketWriter&)>& add) {
+      pr::PacketWriter pw(buf, 40000, 5009, pr::VerificationTag(tag));
+      add(pw);
+      auto out = pw.Finish();
+      EXPECT_TRUE(out.has_value());
+      return std::vector<uint8_t>(buf.begin(), buf.begin() + long(out->size()));
+    };
+    const auto init = packet(0, [](pr::PacketWriter& pw) {
+      pw.Add(pr::InitChunk{0, pr::VerificationTag(0x1234), 65536, 1, 1, pr::Tsn(1), {}});
+    });
+    const auto heartbeat = packet(77, [](pr::PacketWriter& pw) {
+      const uint8_t info[8] = {0, 1, 0, 8, 1, 2, 3, 4};
+      pw.Add(pr::HeartbeatChunk{0, info});
+    });
+    const auto abort = packet(77, [](pr::PacketWriter& pw) { pw.Add(pr::AbortChunk{0, {}}); });
+    std::vector<std::string> out;
+    std::vector<uint8_t> tx(65536);
+    for (const auto& p : {init, heartbeat, abort}) {
+      EXPECT_EQ(z.HandlePacket(TimePoint{}, peer, me, p), kNoAssoc);
+      while (auto t = z.PollTransmit(TimePoint{}, tx)) {
+        EXPECT_EQ(t->destination, peer);
+        EXPECT_EQ(pr::Load16(tx.data()), 5009);      // from the port the INIT went to
+        EXPECT_EQ(pr::Load16(tx.data() + 2), 40000);
+        out.push_back(pr::ToString(*pr::PacketView::Parse(std::span(tx).first(t->size))));
+      }
+    }
+    EXPECT_EQ(z.counters().wrong_port, 3u);
+    if (!answer) {
+      EXPECT_TRUE(out.empty()) << ::testing::PrintToString(out);
+      continue;
+    }
+    ASSERT_EQ(out.size(), 2u) << ::testing::PrintToString(out);
+    EXPECT_NE(out[0].find("tag=4660): ABORT[flgs=0]"), std::string::npos) << out[0];  // 0x1234, T clear
+    EXPECT_NE(out[1].find("tag=77): ABORT[flgs=T]"), std::string::npos) << out[1];    // 8.4 item 8
+  }
+}
+
 // A runtime that reads a batch of packets before it polls (recvmmsg) must
 // still send the SACKs a packet-by-packet receiver would (6.2: every second
 // packet, and every packet while there are gaps, 6.7): the sender's fast

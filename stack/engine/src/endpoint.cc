@@ -156,9 +156,10 @@ void Endpoint::QueueReply(const TransportAddress& to, std::vector<uint8_t> packe
   replies_.emplace_back(to, std::move(packet));
 }
 
-void Endpoint::ReplyAbort(const TransportAddress& to, uint32_t tag, bool t_bit, uint16_t cause, ByteView value) {
+void Endpoint::ReplyAbort(const TransportAddress& to, uint32_t tag, bool t_bit, uint16_t cause, ByteView value,
+                          uint16_t from_port) {
   std::vector<uint8_t> buf(64 + value.size());
-  PacketWriter pw(buf, options_.local_port, to.port, VerificationTag(tag));
+  PacketWriter pw(buf, from_port ? from_port : options_.local_port, to.port, VerificationTag(tag));
   Writer& w = pw.writer();
   const size_t mark = AbortChunk{uint8_t(t_bit ? kFlagT : 0), {}}.BeginSerialize(w);
   if (cause) SerializeCause(RawCause{cause, value}, w);
@@ -184,7 +185,8 @@ AssocId Endpoint::HandlePacket(TimePoint now, const TransportAddress& src, const
   }
   const PacketView& p = *parsed;
   const CommonHeader h = p.header();
-  if (h.destination_port != options_.local_port || h.source_port == 0) {
+  const bool other_port = h.destination_port != options_.local_port;
+  if (h.source_port == 0 || h.destination_port == 0 || (other_port && !options_.answer_other_ports)) {
     ++counters_.wrong_port;
     return kNoAssoc;
   }
@@ -206,6 +208,22 @@ AssocId Endpoint::HandlePacket(TimePoint now, const TransportAddress& src, const
         break;
       default: break;
     }
+  }
+  if (other_port) {
+    // Nobody listens on that port (answer_other_ports): 8.4 as for CLOSED.
+    ++counters_.wrong_port;
+    if (has_init) {
+      auto init = InitChunk::Parse(p.first_chunk());
+      if (p.chunk_count() == 1 && h.verification_tag.value() == 0 && init && init->initiate_tag.value() != 0) {
+        ++counters_.ootb;
+        ReplyAbort(src, init->initiate_tag.value(), false, 0, {}, h.destination_port);
+      }
+      return kNoAssoc;
+    }
+    if (has_init_ack && p.chunk_count() != 1) return kNoAssoc;
+    HandleOotb(src, h.verification_tag.value(), has_shutdown_ack, has_abort, has_shutdown_complete,
+               has_stale_cookie_error || has_cookie_ack, h.destination_port);
+    return kNoAssoc;
   }
   auto existing_it = by_peer_.find(src);
   Association* existing = existing_it == by_peer_.end() ? nullptr : Find(existing_it->second);
@@ -266,13 +284,13 @@ AssocId Endpoint::HandlePacket(TimePoint now, const TransportAddress& src, const
 }
 
 void Endpoint::HandleOotb(const TransportAddress& src, uint32_t tag, bool has_shutdown_ack, bool has_abort,
-                          bool has_shutdown_complete, bool has_cookie_error_or_ack) {
+                          bool has_shutdown_complete, bool has_cookie_error_or_ack, uint16_t from_port) {
   ++counters_.ootb;
   // 8.4, in order.
   if (has_abort) return;                                   // 2: never answer an ABORT
   if (has_shutdown_ack) {                                  // 5: SHUTDOWN COMPLETE, T bit
     std::vector<uint8_t> buf(32);
-    PacketWriter pw(buf, options_.local_port, src.port, VerificationTag(tag));
+    PacketWriter pw(buf, from_port ? from_port : options_.local_port, src.port, VerificationTag(tag));
     pw.Add(ShutdownCompleteChunk{kFlagT});
     auto out = pw.Finish();
     if (out) {
@@ -283,7 +301,7 @@ void Endpoint::HandleOotb(const TransportAddress& src, uint32_t tag, bool has_sh
   }
   if (has_shutdown_complete) return;                       // 6
   if (has_cookie_error_or_ack) return;                     // 7
-  ReplyAbort(src, tag, true, 0, {});                       // 8: ABORT with the T bit
+  ReplyAbort(src, tag, true, 0, {}, from_port);            // 8: ABORT with the T bit
 }
 
 void Endpoint::AnswerInit(TimePoint now, const TransportAddress& src, ByteView packet, Association* existing) {

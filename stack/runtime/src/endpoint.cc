@@ -299,6 +299,9 @@ bool endpoint_impl::Open(std::error_code& ec, std::string& detail) {
   // window until read: a slow reader throttles the peer, and the queue is
   // bounded by the receive buffer.
   eo.manual_receive_credit = true;
+  // Over UDP the encapsulation port is ours alone: an INIT for an SCTP port
+  // nobody here listens on gets an ABORT (8.4), not silence.
+  eo.answer_other_ports = options_.transport == transport_kind::udp;
   engine_ = std::make_unique<engine::Endpoint>(eo, random_, secret);
   return true;
 }
@@ -354,7 +357,8 @@ void endpoint_impl::OnDatagram(size_t i, const transport::Datagram& d, engine::T
   const uint16_t sport = proto::Load16(d.payload.data());
   const uint16_t dport = proto::Load16(d.payload.data() + 2);
   // Raw sockets see every packet of the protocol: skip other ports early.
-  if (dport != engine_->local_port()) return;
+  // (Over UDP the engine answers them: EndpointOptions::answer_other_ports.)
+  if (dport != engine_->local_port() && options_.transport != transport_kind::udp) return;
   // An unbound socket of a family with several bound addresses sees them all.
   if (!IsOurs(d.destination)) return;
   const engine::TransportAddress src{d.source, sport};
@@ -466,9 +470,10 @@ bool endpoint_impl::DrainEvents() {
         break;
       case engine::EventType::kCannotStart:
         if (st) {
-          CloseState(st, make_error_code(e->reason == engine::FailReason::kUnreachable ? errc::peer_unreachable
-                                                                                      : errc::cannot_start),
-                     e->detail);
+          const errc why = e->reason == engine::FailReason::kUnreachable ? errc::peer_unreachable
+                           : e->reason == engine::FailReason::kPeerAbort  ? errc::refused
+                                                                          : errc::cannot_start;
+          CloseState(st, make_error_code(why), e->detail);
         }
         break;
       case engine::EventType::kShutdownComplete:

@@ -27,6 +27,8 @@ class SctpCategory final : public std::error_category {
       case errc::peer_unreachable:
         return "peer unreachable: its host answered ICMP protocol or port unreachable (nothing runs SCTP there on "
                "that IP protocol or UDP port; is the server running, with the same --proto or --transport?)";
+      case errc::refused:
+        return "refused: the peer answered ABORT (nothing listens on that SCTP port, or the server is full)";
     }
     return "unknown sctp error";
   }

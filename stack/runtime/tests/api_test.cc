@@ -524,13 +524,13 @@ TEST(RuntimeApi, BlockingConnectRefusedAndTimedOut) {
     endpoint client(io, co);
     std::error_code ec;
     association a = rawsctp::blocking::connect(client, "127.0.0.1", 5108, ec);
-    EXPECT_EQ(ec, rawsctp::errc::cannot_start);
+    EXPECT_EQ(ec, rawsctp::errc::refused);
     EXPECT_FALSE(a.valid());
     try {
       rawsctp::blocking::connect(client, "127.0.0.1", 5108);
       ADD_FAILURE() << "no exception";
     } catch (const std::system_error& e) {
-      EXPECT_EQ(e.code(), rawsctp::errc::cannot_start);
+      EXPECT_EQ(e.code(), rawsctp::errc::refused);
       EXPECT_NE(std::string(e.what()).find("rawsctp::blocking::connect"), std::string::npos);
     }
   }
@@ -550,6 +550,17 @@ TEST(RuntimeApi, BlockingConnectRefusedAndTimedOut) {
     ADD_FAILURE() << "no exception";
   } catch (const std::system_error& e) {
     EXPECT_EQ(e.code(), rawsctp::errc::cannot_start);
+  }
+  // Another SCTP port over the same UDP port: nobody listens there, and
+  // the endpoint that owns the UDP port says so (8.4) instead of staying
+  // silent, so the connect is refused at once.
+  {
+    auto fast = Udp(0, UdpPortOf(deaf));
+    endpoint client2(io, fast);
+    const auto t1 = Clock::now();
+    rawsctp::blocking::connect(client2, "127.0.0.1", 5109, ec);
+    EXPECT_EQ(ec, rawsctp::errc::refused);
+    EXPECT_LT(Clock::now() - t1, std::chrono::milliseconds(900));  // before the first INIT retransmission (1 s)
   }
   // Bad address: reported at once.
   rawsctp::blocking::connect(client, "no.such.host.invalid", 5108, ec);

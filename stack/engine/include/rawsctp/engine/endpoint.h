@@ -33,7 +33,7 @@ struct EndpointCounters {
   uint64_t packets_received = 0;
   uint64_t bad_checksum = 0;
   uint64_t malformed = 0;
-  uint64_t wrong_port = 0;
+  uint64_t wrong_port = 0;         // for another SCTP port: dropped, or answered (answer_other_ports)
   uint64_t discarded = 0;          // 8.5 tag mismatch, INIT rules, OOTB silent drops
   uint64_t ootb = 0;
   uint64_t inits_answered = 0;     // INIT ACKs sent (no state kept)
@@ -147,12 +147,15 @@ class Endpoint {
   void Reap(AssocId id, TimePoint now);
   // Section 8.4 for a packet that matches no association.
   void HandleOotb(const TransportAddress& src, uint32_t tag, bool has_shutdown_ack, bool has_abort,
-                  bool has_shutdown_complete, bool has_cookie_error_or_ack);
+                  bool has_shutdown_complete, bool has_cookie_error_or_ack, uint16_t from_port = 0);
   void AnswerInit(TimePoint now, const TransportAddress& src, proto::ByteView packet, Association* existing);
   AssocId HandleCookieEcho(TimePoint now, const TransportAddress& src, const TransportAddress& dst,
                            proto::ByteView packet, Association* existing);
   void QueueReply(const TransportAddress& to, std::vector<uint8_t> packet);
-  void ReplyAbort(const TransportAddress& to, uint32_t tag, bool t_bit, uint16_t cause, proto::ByteView value);
+  // from_port: the reply's source port (0: ours; another when answering for
+  // a port nobody listens on, EndpointOptions::answer_other_ports).
+  void ReplyAbort(const TransportAddress& to, uint32_t tag, bool t_bit, uint16_t cause, proto::ByteView value,
+                  uint16_t from_port = 0);
 
   EndpointOptions options_;
   Random& random_;

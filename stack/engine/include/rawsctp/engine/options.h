@@ -69,6 +69,13 @@ struct EndpointOptions {
   // layer that queues messages for a slow reader keeps the peer throttled
   // (its queue is bounded by the receive buffer).
   bool manual_receive_credit = false;
+  // Packets for another SCTP port. false: dropped silently (raw IP, where
+  // other processes may own those ports on the same socket's protocol).
+  // true: answered as 8.4 says for a port nobody listens on (an INIT gets an
+  // ABORT, so the peer learns at once that nothing is there). The runtime
+  // sets it over UDP encapsulation, whose UDP port belongs to this endpoint
+  // alone.
+  bool answer_other_ports = false;
   // Secret used to sign state cookies; rotated with RotateCookieSecret().
   // Cookies signed with the previous secret stay valid.
 };

@@ -83,8 +83,9 @@ inline void throw_if(const std::error_code& ec, const char* what) {
 }  // namespace detail
 
 // Associates with HOST (address or name) and SCTP port `port`; returns the
-// ESTABLISHED association. errc::cannot_start when the peer refused (ABORT)
-// or did not answer (Max.Init.Retransmits; AssociationOptions bounds it).
+// ESTABLISHED association. errc::refused when the peer answered ABORT,
+// errc::peer_unreachable on ICMP unreachable, errc::cannot_start when it did
+// not answer (Max.Init.Retransmits; AssociationOptions bounds it).
 inline association connect(endpoint& ep, const std::string& host, uint16_t port, std::error_code& ec) {
   if (!ep.valid()) return ec = make_error_code(errc::endpoint_closed), association();
   return detail::run<association>(

@@ -12,7 +12,7 @@ enum class errc {
   invalid_stream,         // stream id >= the negotiated outbound streams
   message_too_big,        // larger than AssociationOptions::max_message_size
   empty_message,          // SCTP cannot carry an empty message
-  cannot_start,           // the handshake failed (no answer, or ABORT)
+  cannot_start,           // the handshake failed (no answer, or a protocol error)
   connection_lost,        // ABORT sent or received, or retransmission limits exceeded
   shut_down,              // the association was shut down gracefully (end of data)
   endpoint_closed,        // the endpoint was closed while the operation was pending
@@ -24,6 +24,7 @@ enum class errc {
   transport_error,        // the socket failed (see the message)
   send_failed,            // a message was given up by the engine (kSendFailed)
   peer_unreachable,       // the handshake failed: the peer's host answered ICMP protocol (or, over UDP, port) unreachable
+  refused,                // the handshake failed: the peer answered ABORT (no listener on that port, or no room)
 };
 
 const std::error_category& sctp_category() noexcept;
