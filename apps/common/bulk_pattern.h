@@ -26,9 +26,11 @@ namespace rawsctp::apps {
 
 inline constexpr size_t kPatternSize = 1 << 20;
 
-inline std::vector<uint8_t> Pattern(size_t size) {
-  std::vector<uint8_t> v(kPatternSize + size);
-  uint64_t s = 0x9E3779B97F4A7C15ull;
+// `size` bytes of xorshift64 from `seed` (the echo payloads and the bulk
+// pattern of sctp-echo, sctp-perf and usrsctp-peer all come from it).
+inline std::vector<uint8_t> XorshiftBytes(uint64_t seed, size_t size) {
+  std::vector<uint8_t> v(size);
+  uint64_t s = seed;
   for (auto& b : v) {
     s ^= s << 13;
     s ^= s >> 7;
@@ -37,6 +39,8 @@ inline std::vector<uint8_t> Pattern(size_t size) {
   }
   return v;
 }
+
+inline std::vector<uint8_t> Pattern(size_t size) { return XorshiftBytes(0x9E3779B97F4A7C15ull, kPatternSize + size); }
 
 // Where message `seq` starts in the pattern.
 inline size_t PatternOffset(uint64_t seq) { return size_t((seq * 4099) % kPatternSize); }

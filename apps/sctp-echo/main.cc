@@ -34,6 +34,7 @@
 #include "rawsctp/runtime/endpoint.h"
 #include "rawsctp/runtime/pcap_writer.h"
 #include "../common/app.h"
+#include "../common/bulk_pattern.h"
 
 namespace asio = boost::asio;
 using asio::use_awaitable;
@@ -249,15 +250,7 @@ asio::awaitable<void> AcceptLoop(rawsctp::endpoint& ep, const Args& args) {
 // ---------------------------------------------------------------- client
 
 std::vector<uint8_t> Payload(uint64_t seq, size_t size) {
-  std::vector<uint8_t> v(size);
-  uint64_t s = seq * 0x9E3779B97F4A7C15ull + 1;
-  for (auto& b : v) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    b = uint8_t(s);
-  }
-  return v;
+  return rawsctp::apps::XorshiftBytes(seq * 0x9E3779B97F4A7C15ull + 1, size);
 }
 
 size_t SizeOf(uint64_t seq, const Args& a) {

@@ -592,15 +592,7 @@ Notice Interpret(const std::vector<uint8_t>& d) {
 // ---------------------------------------------------------------- payloads
 
 std::vector<uint8_t> EchoPayload(uint64_t seq, size_t size) {
-  std::vector<uint8_t> v(size);
-  uint64_t s = seq * 0x9E3779B97F4A7C15ull + 1;
-  for (auto& b : v) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    b = uint8_t(s);
-  }
-  return v;
+  return rawsctp::apps::XorshiftBytes(seq * 0x9E3779B97F4A7C15ull + 1, size);
 }
 
 size_t EchoSize(uint64_t seq) {
