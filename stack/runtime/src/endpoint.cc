@@ -5,6 +5,11 @@
 #include <unistd.h>
 #include <openssl/rand.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
 
 #include <array>
 #include <boost/asio/dispatch.hpp>
@@ -113,9 +118,37 @@ struct assoc_state {
   uint64_t send_failed = 0;
 };
 
+// Raw IP has no port table, and UDP encapsulation shares one SCTP port
+// space among all the UDP ports of a host: two rawsctp processes in one
+// network namespace could pick the same SCTP port, and then one's INIT
+// would look like a restart of the other's association to their common
+// peer. A bound abstract Unix socket reserves the port among rawsctp
+// processes: abstract names are per network namespace, and the kernel frees
+// them when the process dies. Returns the socket, or -1 with errno.
+int ReserveSctpPort(transport_kind kind, uint8_t protocol, uint16_t port) {
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  const std::string name = kind == transport_kind::udp ? "rawsctp/udp/" + std::to_string(port)
+                                                       : "rawsctp/ip" + std::to_string(protocol) + "/" + std::to_string(port);
+  std::memcpy(a.sun_path + 1, name.data(), name.size());  // sun_path[0] == 0: abstract
+  const auto len = socklen_t(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&a), len) != 0) {
+    const int e = errno;
+    ::close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
 class endpoint_impl : public std::enable_shared_from_this<endpoint_impl> {
  public:
   endpoint_impl(asio::io_context& io, endpoint_options options) : io_(io), options_(std::move(options)), timer_(io) {}
+  ~endpoint_impl() {
+    if (port_lock_ >= 0) ::close(port_lock_);
+  }
 
   // Opens the adapters and the engine. Returns false with ec/detail set.
   bool Open(std::error_code& ec, std::string& detail);
@@ -197,6 +230,7 @@ class endpoint_impl : public std::enable_shared_from_this<endpoint_impl> {
   bool closed_ = false;
   bool closing_ = false;
   bool flushing_ = false;
+  int port_lock_ = -1;  // ReserveSctpPort's socket
   // Transmit(): packets are written one after the other and sent together.
   std::vector<uint8_t> txbuf_ = std::vector<uint8_t>(256 * 1024);
   std::vector<transport::OutDatagram> batch_;
@@ -245,7 +279,21 @@ bool endpoint_impl::Open(std::error_code& ec, std::string& detail) {
   const bool defaults = binds.empty();
   if (defaults) families = {4, 6};
   // The local port first: the raw sockets' kernel filter keeps only it.
-  const uint16_t local_port = options_.port ? options_.port : uint16_t(49152 + random_.U32() % 16384);
+  // Reserved among the rawsctp processes of this network namespace.
+  // An ephemeral port is one no other endpoint here has reserved; a port
+  // the user chose is reserved if it is free (so that ephemeral choices
+  // avoid it) and used either way: two endpoints given one port on
+  // different UDP ports, as parallel tests do, are the user's decision.
+  uint16_t local_port = options_.port;
+  if (local_port) {
+    port_lock_ = ReserveSctpPort(options_.transport, options_.protocol, local_port);
+  } else {
+    for (int attempt = 0; attempt < 64 && port_lock_ < 0; ++attempt) {
+      local_port = uint16_t(49152 + random_.U32() % 16384);
+      port_lock_ = ReserveSctpPort(options_.transport, options_.protocol, local_port);
+      if (port_lock_ < 0 && errno != EADDRINUSE) break;  // no Unix sockets here: go without
+    }
+  }
   for (const uint8_t family : families) {
     // One address: the socket is bound to it. Several: the socket is not,
     // and OnDatagram keeps the packets to them. The unspecified one: any.
@@ -840,6 +888,10 @@ void endpoint_impl::Close() {
     Flush();  // sends the ABORTs, closes the states with endpoint_closed
   }
   closed_ = true;
+  if (port_lock_ >= 0) {
+    ::close(port_lock_);  // the SCTP port is free for another endpoint
+    port_lock_ = -1;
+  }
   const auto ec = make_error_code(errc::endpoint_closed);
   auto states = assocs_;
   for (auto& [id, st] : states) CloseState(st, ec, "endpoint closed");

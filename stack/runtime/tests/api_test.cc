@@ -3,15 +3,22 @@
 // slow reader, sends that wait for the engine's kSendSpace, the blocking
 // wrappers, and one endpoint holding thousands of associations.
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstddef>
 #include <cstdlib>
+#include <cstring>
+#include <string>
 #include <functional>
 #include <memory>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -510,6 +517,48 @@ TEST(RuntimeApi, BlockingWrappersEchoAndShutDown) {
   }
   rawsctp::blocking::shutdown(sa, ec);  // already closed gracefully: no error
   EXPECT_FALSE(ec);
+}
+
+// True if the abstract Unix name rawsctp uses to reserve UDP-encapsulated
+// SCTP port `port` in this network namespace is taken.
+bool PortReserved(uint16_t port) {
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM, 0);
+  if (fd < 0) return false;
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  const std::string name = "rawsctp/udp/" + std::to_string(port);
+  std::memcpy(a.sun_path + 1, name.data(), name.size());
+  const bool taken = ::bind(fd, reinterpret_cast<const sockaddr*>(&a),
+                            socklen_t(offsetof(sockaddr_un, sun_path) + 1 + name.size())) != 0 && errno == EADDRINUSE;
+  ::close(fd);
+  return taken;
+}
+
+// Raw IP has no port table, and UDP encapsulation has one SCTP port space
+// per host: two endpoints that picked the same ephemeral port would look
+// like one peer restarting to a common server (a CI run of the chat test
+// once did just that). Endpoints reserve their port among rawsctp
+// endpoints of the network namespace, and ephemeral picks skip reserved ones.
+TEST(RuntimeApi, EndpointsReserveTheirSctpPort) {
+  asio::io_context io;
+  auto o = Udp(0);
+  std::vector<std::unique_ptr<endpoint>> eps;
+  std::set<uint16_t> ports;
+  for (int i = 0; i < 20; ++i) {
+    eps.push_back(std::make_unique<endpoint>(io, o));
+    const uint16_t p = eps.back()->local_port();
+    EXPECT_GE(p, 49152);
+    EXPECT_TRUE(PortReserved(p)) << p;
+    ports.insert(p);
+  }
+  EXPECT_EQ(ports.size(), 20u);
+  // Closing an endpoint frees its port.
+  const uint16_t first = eps[0]->local_port();
+  eps[0]->close();
+  EXPECT_FALSE(PortReserved(first));
+  // A chosen port is reserved too, when it is free.
+  endpoint chosen(io, Udp(50123));
+  EXPECT_TRUE(PortReserved(50123));
 }
 
 TEST(RuntimeApi, BlockingConnectRefusedAndTimedOut) {
