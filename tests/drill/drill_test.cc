@@ -249,6 +249,20 @@ TEST(Drill, IfdefSelectsTheOs) {
   EXPECT_EQ(r.status, RunResult::kFail);   // the FreeBSD block expects a packet that never comes
 }
 
+// A define whose value holds words (the sub-lexer once looked them up in a
+// destroyed map: drill_fuzzer found it under ASan).
+TEST(Drill, DefinesWithWordValuesExpand) {
+  RunOptions o;
+  o.defines["FLAGS"] = "O_RDWR|O_NONBLOCK";
+  o.defines["DATA_CHUNK"] = "DATA[flgs=BE, len=216, tsn=100, sid=0, ssn=0, ppid=0]";
+  std::string s = Replace(kActive, "fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK)", "fcntl(3, F_SETFL, FLAGS)");
+  s = Replace(s, "> sctp: DATA[flgs=BE, len=216, tsn=100, sid=0, ssn=0, ppid=0]", "> sctp: DATA_CHUNK");
+  RunResult r = RunScript(s, o);
+  EXPECT_EQ(r.status, RunResult::kPass) << r.message;
+  o.defines["DATA_CHUNK"] = "DATA[flgs=BE, len=216, tsn=101, sid=0, ssn=0, ppid=0]";
+  EXPECT_EQ(RunScript(s, o).status, RunResult::kFail);  // the expansion is what is checked
+}
+
 TEST(Drill, ShellCommandsAreSkippedWithANote) {
   const std::string s = std::string("`sysctl -w net.inet.sctp.ecn_enable=0`\n") + kActive +
                         "+0.0 `sysctl -w net.inet.sctp.ecn_enable=1`\n";

@@ -64,7 +64,11 @@ class Lexer {
       if (t.kind == Tok::kWord) {
         auto d = defines_.find(t.text);
         if (d != defines_.end()) {
-          Lexer sub(d->second, line_, {});
+          // A define's value is not expanded again (no recursion). The empty
+          // map must outlive `sub`, which keeps a reference (a temporary
+          // here was a use after scope: drill_fuzzer, -D with a word value).
+          static const std::map<std::string, std::string> kNoDefines;
+          Lexer sub(d->second, line_, kNoDefines);
           std::vector<Tok> v = sub.Run();
           v.pop_back();
           out.insert(out.end(), v.begin(), v.end());
