@@ -40,18 +40,25 @@ struct Reader {
 };
 }  // namespace
 
+std::optional<proto::IpAddress> AddressParameter(const proto::Tlv& t) {
+  proto::IpAddress a;
+  if (t.type == uint16_t(proto::ParameterType::kIpv4Address) && t.value.size() == 4) {
+    a.family = 4;
+  } else if (t.type == uint16_t(proto::ParameterType::kIpv6Address) && t.value.size() == 16) {
+    a.family = 6;
+  } else {
+    return std::nullopt;
+  }
+  std::memcpy(a.bytes.data(), t.value.data(), t.value.size());
+  return a;
+}
+
 void ListedAddresses(const proto::TlvRange& params, const proto::IpAddress& source,
                      std::vector<proto::IpAddress>& out, bool& truncated) {
   for (const proto::Tlv& t : params) {
-    proto::IpAddress a;
-    if (t.type == uint16_t(proto::ParameterType::kIpv4Address) && t.value.size() == 4) {
-      a.family = 4;
-    } else if (t.type == uint16_t(proto::ParameterType::kIpv6Address) && t.value.size() == 16) {
-      a.family = 6;
-    } else {
-      continue;
-    }
-    std::memcpy(a.bytes.data(), t.value.data(), t.value.size());
+    const auto listed = AddressParameter(t);
+    if (!listed) continue;
+    const proto::IpAddress& a = *listed;
     if (a == source || std::find(out.begin(), out.end(), a) != out.end()) continue;
     if (out.size() == CookieContents::kMaxPeerAddresses) {
       truncated = true;

@@ -39,6 +39,10 @@ struct CookieContents {
   bool peer_addresses_truncated = false;
 };
 
+// The address an IPv4 or IPv6 Address parameter carries; nullopt for any
+// other parameter (or a malformed length).
+std::optional<proto::IpAddress> AddressParameter(const proto::Tlv& t);
+
 // The IPv4 and IPv6 Address parameters of an INIT or INIT ACK, other than
 // `source`, at most CookieContents::kMaxPeerAddresses (`truncated` if more).
 void ListedAddresses(const proto::TlvRange& params, const proto::IpAddress& source,

@@ -328,13 +328,8 @@ void Endpoint::AnswerInit(TimePoint now, const TransportAddress& src, ByteView p
         st == State::kShutdownReceived) {
       std::vector<uint8_t> added;
       for (const Tlv& t : init->params()) {
-        const bool v4 = t.type == uint16_t(ParameterType::kIpv4Address) && t.value.size() == 4;
-        const bool v6 = t.type == uint16_t(ParameterType::kIpv6Address) && t.value.size() == 16;
-        if (!v4 && !v6) continue;
-        IpAddress a;
-        a.family = v4 ? 4 : 6;
-        std::copy(t.value.begin(), t.value.end(), a.bytes.begin());
-        if (a == src.ip || existing->KnowsPeerAddress(a)) continue;
+        const auto a = AddressParameter(t);
+        if (!a || *a == src.ip || existing->KnowsPeerAddress(*a)) continue;
         if (added.size() + t.bytes().size() > 1024) break;  // the ABORT lists what fits one packet
         added.insert(added.end(), t.bytes().begin(), t.bytes().end());
       }
